@@ -1,0 +1,44 @@
+#pragma once
+// The schedulable unit. The tasklet layer's record derives from Fiber and adds
+// the name, the tree, the result and the stack; the scheduler only needs what
+// is here. All fields are loop-thread only.
+
+#include <cstdint>
+
+#include "sched/detail/timer_heap.hpp"
+#include "sched/park.hpp"
+#include "tasklet/detail/context.hpp"
+
+namespace weft::detail {
+
+inline constexpr std::int64_t kNever = INT64_MAX;
+
+enum class FiberState : std::uint8_t {
+  created,   // spawned, never run: no stack yet; in the run queue
+  runnable,  // in the run queue
+  running,   // the loop's current fiber
+  parked,    // waiting for unpark() or its deadline
+  finished,  // done; its stack is released after its last switch
+};
+
+struct Fiber {
+  Context ctx;                    // saved registers/stack pointer while not running
+  Fiber* rq_next = nullptr;       // run-queue links (owned by the loop's RunQueue)
+  Fiber* rq_prev = nullptr;
+  Fiber* live_next = nullptr;     // the loop's list of unfinished fibers
+  Fiber* live_prev = nullptr;
+  TimerNode timer;                // this fiber's park deadline
+  std::int64_t scope_deadline = kNever;  // innermost DeadlineScope (loop clock, ns)
+  std::int64_t scope_span = 0;           // that scope's own length, for messages (ns)
+  Fiber* killer = nullptr;        // resumed next when this fiber parks or finishes after kill()
+  const char* canary = nullptr;   // lowest stack address to check at switch-out (unguarded stacks)
+  FiberState state = FiberState::created;
+  Wake wake = Wake::none;         // why the last park ended
+  bool kill_pending = false;      // TaskletExit to deliver at the next interruptible park
+  bool uninterruptible = false;   // parked in a wait that a kill must not break
+  bool daemon = false;            // does not keep dispatch() running
+  bool is_tasklet = true;         // false for the loop's own (scheduler) context
+  std::uint8_t teardown_round = 0;  // last exit-time kill round that reached it
+};
+
+}  // namespace weft::detail

@@ -1,0 +1,325 @@
+#include "sched/detail/loop.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <stdexcept>
+#include <string>
+#include <thread>
+
+#include "sched/detail/remote.hpp"
+#include "sched/detail/worker_pool.hpp"
+#include "sched/errors.hpp"
+
+namespace weft::detail {
+
+thread_local constinit Loop* tls_loop __attribute__((tls_model("initial-exec"))) = nullptr;
+
+namespace {
+
+// Bytes at the low end of an unguarded stack that must stay zero (see docs/sched.md).
+constexpr std::size_t kCanaryBytes = 256;
+
+void on_quit_signal(void* owner, int signo) noexcept {
+  static_cast<Loop*>(owner)->quit(128 + signo);
+}
+
+}  // namespace
+
+std::int64_t clock_ns() noexcept {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<std::int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
+
+Loop::Loop(const LoopHooks& hooks, LogHandler log, bool handle_signals)
+    : current_(&main_), hooks_(hooks), log_(std::move(log)), previous_(tls_loop) {
+  if (tls_loop != nullptr) {
+    throw std::logic_error("weft: dispatch() is already running on this thread");
+  }
+  main_.is_tasklet = false;
+  main_.state = FiberState::running;
+  main_.daemon = true;
+  poller_ = std::make_unique<Poller>(*this);
+  remote_ = std::make_shared<Remote>();
+  remote_->poller = poller_.get();
+  if (handle_signals) {
+    sigint_ = poller_->signal_create(SIGINT, on_quit_signal, this, true);
+    sigterm_ = poller_->signal_create(SIGTERM, on_quit_signal, this, true);
+  }
+  tls_loop = this;
+}
+
+Loop::~Loop() {
+  close_remote();
+  workers_.reset();
+  for (unsigned i = static_cast<unsigned>(ExtSlot::count); i-- > 0;) ext_[i].reset();
+  poller_->signal_destroy(sigterm_);
+  poller_->signal_destroy(sigint_);
+  poller_.reset();
+  tls_loop = previous_;
+}
+
+void Loop::close_remote() noexcept {
+  std::vector<std::function<void()>> dropped;
+  {
+    std::lock_guard<std::mutex> lock(remote_->mu);
+    remote_->poller = nullptr;
+    dropped.swap(remote_->queue);
+  }
+  // `dropped` is destroyed here, outside the lock.
+}
+
+WorkerPool& Loop::workers() {
+  if (!workers_) {
+    std::size_t n = std::max<std::size_t>(4, std::thread::hardware_concurrency());
+    workers_ = std::make_unique<WorkerPool>(remote_, n);
+  }
+  return *workers_;
+}
+
+// ---------------------------------------------------------------- scheduling
+
+void Loop::add_fiber(Fiber& f) noexcept {
+  f.state = FiberState::created;
+  live_.push_back(f);
+  if (!f.daemon) ++live_nondaemon_;
+  runq_.push_back(f);
+}
+
+void Loop::set_daemon(Fiber& f, bool daemon) noexcept {
+  if (f.daemon == daemon) return;
+  if (f.state != FiberState::finished) {
+    if (daemon) --live_nondaemon_; else ++live_nondaemon_;
+  }
+  f.daemon = daemon;
+}
+
+void Loop::make_runnable(Fiber& f, bool first) noexcept {
+  f.state = FiberState::runnable;
+  if (first) runq_.push_front(f); else runq_.push_back(f);
+}
+
+Fiber* Loop::pick_next() noexcept {
+  for (;;) {
+    Fiber* f = nullptr;
+    if (!quit_ && ++ticks_ < kPollEvery) f = runq_.pop_front();
+    if (f == nullptr) return &main_;
+    if (f->state != FiberState::created || hooks_.prepare(*f)) return f;
+    // prepare() failed and finished the fiber with its error: try the next one.
+  }
+}
+
+void Loop::switch_to(Fiber& next) noexcept {
+  Fiber* self = current_;
+  if (self->canary != nullptr) check_canary(*self);
+  next.state = FiberState::running;
+  current_ = &next;
+  switch_context(self->ctx, next.ctx);
+  after_switch();
+}
+
+void Loop::switch_out() noexcept {
+  Fiber* self = current_;
+  Fiber* next;
+  if (self->killer != nullptr) {
+    next = self->killer;
+    self->killer = nullptr;
+  } else {
+    next = pick_next();
+  }
+  if (next == self) {  // yield_ with nobody else to run
+    self->state = FiberState::running;
+    return;
+  }
+  switch_to(*next);
+}
+
+void Loop::exit_current() noexcept {
+  Fiber* self = current_;
+  self->state = FiberState::finished;
+  live_.remove(*self);
+  if (!self->daemon) --live_nondaemon_;
+  Fiber* next;
+  if (self->killer != nullptr) {
+    next = self->killer;
+    self->killer = nullptr;
+  } else {
+    next = pick_next();
+  }
+  if (self->canary != nullptr) check_canary(*self);
+  zombie_ = self;
+  next->state = FiberState::running;
+  current_ = next;
+  exit_context(self->ctx, next->ctx);
+}
+
+void Loop::reap_zombie() noexcept {
+  Fiber* z = zombie_;
+  zombie_ = nullptr;
+  hooks_.reap(*z);
+}
+
+void Loop::finish_unstarted(Fiber& f) noexcept {
+  f.state = FiberState::finished;
+  live_.remove(f);
+  if (!f.daemon) --live_nondaemon_;
+}
+
+void Loop::kill(Fiber& v) {
+  switch (v.state) {
+    case FiberState::finished:
+      return;
+    case FiberState::created:
+      runq_.remove(v);
+      hooks_.finish_killed(v);
+      finish_unstarted(v);
+      hooks_.reap(v);
+      return;
+    case FiberState::running:
+      throw TaskletExit{};  // v is the caller itself
+    case FiberState::runnable:
+    case FiberState::parked:
+      break;
+  }
+  if (v.uninterruptible) {  // v is itself inside kill(): deliver at its next park
+    v.kill_pending = true;
+    return;
+  }
+  if (v.state == FiberState::parked) {
+    timers_.disarm(v.timer);
+  } else {
+    runq_.remove(v);
+  }
+  v.wake = Wake::killed;
+  v.kill_pending = false;
+  Fiber* self = current_;
+  v.killer = self;
+  self->state = FiberState::parked;
+  const bool shielded = self->uninterruptible;
+  self->uninterruptible = true;
+  switch_to(v);  // back here once v has unwound, or parked again
+  self->uninterruptible = shielded;
+}
+
+void Loop::check_canary(const Fiber& f) const noexcept {
+  char probe = 0;
+  const char* sp = &probe;
+  bool bad = sp < f.canary + kCanaryBytes;
+  const auto* words = reinterpret_cast<const std::uint64_t*>(f.canary);
+  std::uint64_t any = 0;
+  for (std::size_t i = 0; i < kCanaryBytes / sizeof(std::uint64_t); ++i) any |= words[i];
+  if (bad || any != 0) report_stack_overflow(f);
+}
+
+void report_stack_overflow(const Fiber& f) noexcept {
+  char buf[512];
+  std::size_t n = 0;
+  auto put = [&](const char* s) {
+    while (*s != 0 && n < sizeof buf - 1) buf[n++] = *s++;
+  };
+  put("weft: stack overflow in ");
+  Loop* loop = Loop::current();
+  if (loop != nullptr && loop->hooks().describe != nullptr) {
+    n += loop->hooks().describe(f, buf + n, sizeof buf - 1 - n);
+  } else {
+    put("a tasklet");
+  }
+  put("\n");
+  ssize_t ignored = ::write(STDERR_FILENO, buf, n);
+  (void)ignored;
+  std::abort();
+}
+
+// ---------------------------------------------------------------- the loop
+
+void Loop::quit(int code) noexcept {
+  if (quit_) return;
+  quit_ = true;
+  exit_code_ = code;
+  poller_->wakeup();
+}
+
+int Loop::run() {
+  while (!quit_ && live_nondaemon_ > 0) {
+    poll_once(runq_.empty());
+    fire_timers();
+    ticks_ = 0;
+    if (quit_) break;
+    Fiber* f = runq_.pop_front();
+    if (f == nullptr) continue;
+    if (f->state == FiberState::created && !hooks_.prepare(*f)) continue;
+    switch_to(*f);
+  }
+  teardown();
+  return exit_code_;
+}
+
+void Loop::poll_once(bool block) {
+  std::int64_t wait = 0;
+  if (block) {
+    if (TimerNode* t = timers_.top()) {
+      wait = std::max<std::int64_t>(0, t->deadline - clock_ns());
+    } else {
+      wait = INT64_MAX;
+    }
+  }
+  poller_->poll(wait);
+}
+
+void Loop::fire_timers() noexcept {
+  const std::int64_t now = clock_ns();
+  // Only what was armed before this round: a callback that re-arms for a time
+  // already passed fires in the next round, not in an endless loop here.
+  const std::uint64_t limit = timers_.next_seq();
+  while (TimerNode* n = timers_.pop_expired(now, limit)) n->fire(*n);
+}
+
+void Loop::drain_remote() noexcept {
+  std::vector<std::function<void()>> batch;
+  {
+    std::lock_guard<std::mutex> lock(remote_->mu);
+    batch.swap(remote_->queue);
+  }
+  for (auto& f : batch) {
+    try {
+      f();
+    } catch (...) {
+      weft::log(LogLevel::error,
+                "exception escaped a function posted to the loop: " + describe_current_exception());
+    }
+  }
+}
+
+void Loop::teardown() noexcept {
+  quit_ = true;  // from here on every park hands control straight back
+  // Kill newest first, so that children unwind before their parents. A fiber
+  // that catches TaskletExit and parks again gets another round.
+  for (std::uint8_t round = 1; round <= 3 && !live_.empty(); ++round) {
+    Fiber* f = live_.back();
+    while (f != nullptr) {
+      if (f->teardown_round == round) {
+        f = f->live_prev;
+        continue;
+      }
+      f->teardown_round = round;
+      try {
+        kill(*f);
+      } catch (...) {  // kill() throws only for the running fiber, never the loop's own
+      }
+      f = live_.back();
+    }
+  }
+  if (live_.empty()) return;
+  // Releasing their stacks would leave dangling wait-list nodes behind; they
+  // are leaked instead (the stack pool keeps its mappings while stacks are in use).
+  weft::log(LogLevel::error, std::to_string(live_.size()) +
+                                 " tasklet(s) survived three kills at exit; they are leaked");
+}
+
+}  // namespace weft::detail

@@ -1,0 +1,165 @@
+#pragma once
+// The loop: one per OS thread, reached through the single thread_local pointer.
+// It owns the run queue, the deadline heap, the poller (libev, behind
+// sched/detail/poller.hpp) and, through extension slots, the state of the
+// layers above (the tasklet layer's stack pool, the io layer's pools, ...).
+//
+// Switching is direct: a tasklet that parks switches straight to the next
+// runnable one. The loop's own context (the thread's stack) runs only when the
+// run queue is empty, when a poll is due (every kPollEvery switches, so that
+// IO-ready and timed-out tasklets get their turn even under yield_() storms),
+// or when quit() was called. See docs/sched.md.
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+#include "sched/detail/fiber.hpp"
+#include "sched/detail/poller.hpp"
+#include "sched/detail/run_queue.hpp"
+#include "sched/detail/timer_heap.hpp"
+#include "sched/log.hpp"
+
+namespace weft::detail {
+
+struct Remote;
+class WorkerPool;
+
+class Loop;
+// The one global: the loop of the running thread.
+extern thread_local constinit Loop* tls_loop __attribute__((tls_model("initial-exec")));
+
+// Fresh reading of the loop clock (steady_clock), ns.
+std::int64_t clock_ns() noexcept;
+
+// What the tasklet layer provides to the scheduler. All called on the loop thread.
+struct LoopHooks {
+  // Gives a created fiber its stack and context before its first switch-in.
+  // Returns false when that failed; the hook has then finished the fiber (with
+  // the error as its result) through Loop::finish_unstarted().
+  bool (*prepare)(Fiber&) noexcept = nullptr;
+  // After a finished fiber's last switch: release its stack, drop the loop's reference.
+  void (*reap)(Fiber&) noexcept = nullptr;
+  // Finishes a fiber without running (the rest of) it: record TaskletExit as
+  // its result, detach it from the tree, wake its joiners. Used for a kill
+  // before the first run, and for a fiber that survived every kill at exit.
+  // The loop then calls finish_unstarted and reap.
+  void (*finish_killed)(Fiber&) noexcept = nullptr;
+  // Writes the fiber's name into buf (async-signal-safe: no allocation).
+  std::size_t (*describe)(const Fiber&, char* buf, std::size_t n) noexcept = nullptr;
+};
+
+// Per-module state of the layers above sched, torn down in reverse slot order.
+enum class ExtSlot : unsigned { tasklet, mailbox, io, twisted, count };
+struct LoopExtension {
+  virtual ~LoopExtension() = default;
+};
+
+struct LoopCounters {
+  std::size_t live_watchers = 0;  // fd/signal waits and Timers created by weft code
+};
+
+class Loop {
+ public:
+  Loop(const LoopHooks& hooks, LogHandler log, bool handle_signals);
+  ~Loop();
+  Loop(const Loop&) = delete;
+  Loop& operator=(const Loop&) = delete;
+
+  // The loop of this thread (nullptr outside dispatch()).
+  static Loop* current() noexcept { return tls_loop; }
+
+  // ---- scheduling core (see park.cpp for park/unpark)
+  Fiber* running() const noexcept { return current_; }
+  bool in_tasklet() const noexcept { return current_ != &main_; }
+  // Registers a new fiber (state created) and queues it at the back.
+  void add_fiber(Fiber& f) noexcept;
+  void make_runnable(Fiber& f, bool first) noexcept;
+  // The running fiber gives up the CPU; it must already be parked or queued.
+  void switch_out() noexcept;
+  // The running fiber is done: switch away for good (its stack is reaped by
+  // whatever runs next).
+  [[noreturn]] void exit_current() noexcept;
+  // Called first thing on every resumed context (and a fiber's first run).
+  void after_switch() noexcept {
+    if (zombie_ != nullptr) reap_zombie();
+  }
+  // Finishes the bookkeeping of a fiber that never ran (kill before start,
+  // or a stack that could not be allocated).
+  void finish_unstarted(Fiber& f) noexcept;
+  // Delivers a kill (see Tasklet::kill): runs the victim until it has unwound
+  // or parks again. Throws TaskletExit when `f` is the running fiber.
+  void kill(Fiber& f);
+
+  // ---- the loop
+  // Runs until quit() or until no non-daemon fiber is left; then kills what
+  // remains. Returns the exit code.
+  int run();
+  void quit(int code) noexcept;
+  bool quitting() const noexcept { return quit_; }
+  int exit_code() const noexcept { return exit_code_; }
+  void set_exit_code(int code) noexcept {
+    if (!quit_) exit_code_ = code;
+  }
+
+  TimerHeap& timers() noexcept { return timers_; }
+  Poller& poller() noexcept { return *poller_; }
+  const std::shared_ptr<Remote>& remote() noexcept { return remote_; }
+  WorkerPool& workers();
+  std::unique_ptr<LoopExtension>& ext(ExtSlot s) noexcept {
+    return ext_[static_cast<unsigned>(s)];
+  }
+  const LoopHooks& hooks() const noexcept { return hooks_; }
+  const LogHandler& log_handler() const noexcept { return log_; }
+  LoopCounters& counters() noexcept { return counters_; }
+  std::size_t live_fibers() const noexcept { return live_.size(); }
+  std::size_t live_nondaemon() const noexcept { return live_nondaemon_; }
+  const LiveList& live() const noexcept { return live_; }
+  std::size_t runnable() const noexcept { return runq_.size(); }
+  // Becomes a daemon (or not) while alive: keeps the non-daemon count right.
+  void set_daemon(Fiber& f, bool daemon) noexcept;
+
+  // Runs the callbacks posted from other threads (called by the poller).
+  void drain_remote() noexcept;
+
+  // Number of switches between two polls of the event loop while tasklets
+  // stay runnable. Tokio and Go poll every 61 scheduling ticks for the same reason.
+  static constexpr unsigned kPollEvery = 61;
+
+ private:
+  Fiber* pick_next() noexcept;
+  void switch_to(Fiber& next) noexcept;
+  void reap_zombie() noexcept;
+  void poll_once(bool block);
+  void fire_timers() noexcept;
+  void teardown() noexcept;
+  void check_canary(const Fiber& f) const noexcept;
+  void close_remote() noexcept;
+
+  Fiber main_;            // the loop's own context: the thread's stack
+  Fiber* current_;        // the running fiber (&main_ in the loop's context)
+  Fiber* zombie_ = nullptr;  // finished fiber waiting for its stack to be reaped
+  RunQueue runq_;
+  LiveList live_;
+  TimerHeap timers_;
+  std::size_t live_nondaemon_ = 0;
+  unsigned ticks_ = 0;
+  bool quit_ = false;
+  int exit_code_ = 0;
+  LoopHooks hooks_;
+  LogHandler log_;
+  LoopCounters counters_;
+  std::unique_ptr<Poller> poller_;
+  std::shared_ptr<Remote> remote_;
+  std::unique_ptr<WorkerPool> workers_;
+  Poller::Signal* sigint_ = nullptr;
+  Poller::Signal* sigterm_ = nullptr;
+  std::unique_ptr<LoopExtension> ext_[static_cast<unsigned>(ExtSlot::count)];
+  Loop* previous_;        // the thread's loop before this one (nullptr)
+};
+
+// Writes "weft: stack overflow in <description of f>" to stderr and aborts.
+// Async-signal-safe (used by the guard-page SIGSEGV handler too).
+[[noreturn]] void report_stack_overflow(const Fiber& f) noexcept;
+
+}  // namespace weft::detail

@@ -1,0 +1,73 @@
+#include "sched/fd_watch.hpp"
+
+#include <stdexcept>
+#include <string>
+
+#include "sched/detail/loop.hpp"
+#include "sched/detail/poller.hpp"
+
+namespace weft {
+
+using detail::Poller;
+
+FdWatch::FdWatch(int fd) : fd_(fd), loop_(detail::Loop::current()) {
+  if (loop_ == nullptr) throw std::logic_error("weft: FdWatch needs a running loop (dispatch())");
+  if (fd < 0) throw std::invalid_argument("weft: FdWatch on a negative file descriptor");
+}
+
+FdWatch::~FdWatch() {
+  if (io_ != nullptr) loop_->poller().io_destroy(static_cast<Poller::Io*>(io_));
+}
+
+void FdWatch::update() noexcept {
+  if (io_ == nullptr) return;
+  int events = 0;
+  if (!closed_) {
+    if (want_read_ > 0) events |= Poller::kRead;
+    if (want_write_ > 0) events |= Poller::kWrite;
+  }
+  loop_->poller().io_set(static_cast<Poller::Io*>(io_), events);
+}
+
+void FdWatch::on_ready(void* owner, int events) noexcept {
+  auto* self = static_cast<FdWatch*>(owner);
+  if (events & Poller::kRead) self->readers_.notify_all();
+  if (events & Poller::kWrite) self->writers_.notify_all();
+}
+
+bool FdWatch::wait(int events, Timeout t) {
+  const Deadline d = Deadline::from(t);
+  if (closed_) return false;
+  if (io_ == nullptr) io_ = loop_->poller().io_create(fd_, &FdWatch::on_ready, this);
+  const bool read = events == Poller::kRead;
+  unsigned& want = read ? want_read_ : want_write_;
+  ++want;
+  update();
+  Wake w = (read ? readers_ : writers_).wait(d);
+  --want;
+  update();
+  if (closed_) return false;
+  if (w != Wake::ready) {
+    check_wake(w, d, std::string("wait for fd ") + std::to_string(fd_) +
+                         (read ? " to be readable" : " to be writable"));
+  }
+  return true;
+}
+
+bool FdWatch::wait_readable(Timeout t) { return wait(Poller::kRead, t); }
+bool FdWatch::wait_writable(Timeout t) { return wait(Poller::kWrite, t); }
+
+void FdWatch::close() noexcept {
+  if (closed_) return;
+  closed_ = true;
+  update();
+  readers_.notify_all();
+  writers_.notify_all();
+}
+
+void wait_fd(int fd, bool write, Timeout t) {
+  FdWatch w(fd);
+  if (write) w.wait_writable(t); else w.wait_readable(t);
+}
+
+}  // namespace weft

@@ -1,0 +1,25 @@
+#pragma once
+// Where weft reports what it cannot throw: a tasklet that failed and was never
+// joined, an exception escaping a helper's callable or a Timer callback.
+
+#include <functional>
+#include <string>
+#include <string_view>
+
+namespace weft {
+
+enum class LogLevel { debug, info, warning, error };
+
+// Receives every message of one loop (set through DispatchOptions). Called on
+// the loop thread; must not throw.
+using LogHandler = std::function<void(LogLevel, std::string_view)>;
+
+// Logs through the current loop's handler; to stderr when there is no loop or
+// no handler ("weft: error: ...").
+void log(LogLevel level, std::string_view message) noexcept;
+
+// Describes the exception in flight inside a catch block, for messages:
+// "std::runtime_error: boom", "TaskletExit", "unknown exception".
+std::string describe_current_exception();
+
+}  // namespace weft

@@ -1,0 +1,57 @@
+#pragma once
+// The loop as seen from user code: quit, statistics, and the thread-safe door
+// (LoopRef::post). dispatch() itself lives in tasklet/dispatch.hpp because it
+// runs `main` as the first tasklet.
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+
+namespace weft {
+
+namespace detail {
+struct Remote;
+}
+
+// Ends dispatch(): every remaining tasklet is killed (unwound) and dispatch()
+// returns `code`. The caller keeps running until it next parks. The first call
+// wins. Loop thread only.
+void quit(int code = 0);
+
+// Counts of what the current loop holds (the leak fixture checks they return to zero).
+struct LoopStats {
+  std::size_t live_tasklets = 0;   // spawned and not finished
+  std::size_t runnable = 0;        // in the run queue
+  std::size_t live_stacks = 0;     // stacks in use
+  std::size_t pooled_stacks = 0;   // stacks kept for reuse
+  std::size_t guarded_stacks = 0;  // stacks mapped with a guard page (in use or pooled)
+  std::size_t live_watchers = 0;   // fd/signal waits and armed Timers
+  std::size_t pending_timers = 0;  // deadlines in the heap (parked tasklets and Timers)
+};
+
+// Statistics of the current loop. Loop thread only.
+LoopStats loop_stats();
+
+// A copyable, thread-safe handle to a loop: the one door (with mailbox sends)
+// through which other OS threads reach it.
+class LoopRef {
+ public:
+  LoopRef() = default;
+  // Runs f on the loop (in the loop's own context, not in a tasklet: it may
+  // spawn tasklets and wake them, not block). Returns false, dropping f, when
+  // the loop has ended. Functions posted from one thread run in order.
+  // Thread-safe.
+  bool post(std::function<void()> f) const;
+  // True while the loop runs. Thread-safe.
+  bool alive() const;
+
+ private:
+  friend LoopRef this_loop();
+  explicit LoopRef(std::shared_ptr<detail::Remote> r) : remote_(std::move(r)) {}
+  std::shared_ptr<detail::Remote> remote_;
+};
+
+// The current thread's loop. Throws std::logic_error outside dispatch().
+LoopRef this_loop();
+
+}  // namespace weft

@@ -1,0 +1,116 @@
+#include "sched/park.hpp"
+
+#include <cstddef>
+#include <cstdlib>
+#include <string>
+
+#include "sched/detail/loop.hpp"
+#include "sched/errors.hpp"
+
+namespace weft {
+
+using detail::Fiber;
+using detail::FiberState;
+using detail::Loop;
+
+namespace {
+
+Fiber& fiber_of(detail::TimerNode& n) noexcept {
+  return *reinterpret_cast<Fiber*>(reinterpret_cast<char*>(&n) - offsetof(Fiber, timer));
+}
+
+void on_park_deadline(detail::TimerNode& n) noexcept { unpark(fiber_of(n), Wake::timed_out); }
+
+std::int64_t saturating_add(std::int64_t a, std::int64_t b) noexcept {
+  return a > INT64_MAX - b ? INT64_MAX : a + b;
+}
+
+}  // namespace
+
+Fiber& current_fiber(std::string_view what) {
+  Loop* loop = Loop::current();
+  if (loop == nullptr || !loop->in_tasklet()) {
+    throw NotInTasklet("weft: " + std::string(what) +
+                       " must be called from a tasklet (inside dispatch())");
+  }
+  return *loop->running();
+}
+
+Deadline Deadline::from(Timeout t) {
+  const Fiber& f = current_fiber("a blocking call");
+  const std::int64_t scope = f.scope_deadline;
+  if (t.kind() != Timeout::Kind::after) {
+    return Deadline(scope, f.scope_span, scope != detail::kNever);
+  }
+  const std::int64_t span = t.duration().count();
+  const std::int64_t own = saturating_add(detail::clock_ns(), span);
+  if (own <= scope) return Deadline(own, span, false);
+  return Deadline(scope, f.scope_span, true);
+}
+
+Wake park(const Deadline& d) noexcept {
+  Loop* lp = Loop::current();
+  if (lp == nullptr || !lp->in_tasklet()) {
+    // A primitive forgot to resolve its Deadline (which throws NotInTasklet) first.
+    log(LogLevel::error, "park() called outside a tasklet");
+    std::abort();
+  }
+  Loop& loop = *lp;
+  Fiber& self = *loop.running();
+  if (self.kill_pending && !self.uninterruptible) {
+    self.kill_pending = false;
+    return Wake::killed;
+  }
+  if (!d.is_never()) {
+    if (d.ns() <= detail::clock_ns()) return Wake::timed_out;
+    self.timer.fire = on_park_deadline;
+    loop.timers().arm(self.timer, d.ns());
+  }
+  self.state = FiberState::parked;
+  self.wake = Wake::none;
+  loop.switch_out();
+  loop.timers().disarm(self.timer);
+  return self.wake;
+}
+
+void unpark(Fiber& f, Wake why, bool first) noexcept {
+  if (f.state != FiberState::parked) return;
+  Loop& loop = *Loop::current();
+  loop.timers().disarm(f.timer);
+  f.wake = why;
+  loop.make_runnable(f, first);
+}
+
+namespace {
+
+std::string describe_span(std::int64_t ns) {
+  return Timeout(std::chrono::nanoseconds(ns)).describe();
+}
+
+}  // namespace
+
+KillShield::KillShield() : fiber_(&current_fiber("KillShield")) {
+  saved_ = fiber_->uninterruptible;
+  fiber_->uninterruptible = true;
+}
+
+KillShield::~KillShield() { fiber_->uninterruptible = saved_; }
+
+void throw_timeout(const Deadline& d, std::string_view what) {
+  std::string msg = "weft: ";
+  msg += what;
+  if (d.from_scope()) {
+    msg += " timed out: the enclosing deadline scope of " + describe_span(d.span_ns()) +
+           " expired";
+  } else {
+    msg += " timed out after " + describe_span(d.span_ns());
+  }
+  throw TimeoutError(msg);
+}
+
+void check_wake(Wake w, const Deadline& d, std::string_view what) {
+  if (w == Wake::killed) throw TaskletExit{};
+  if (w == Wake::timed_out) throw_timeout(d, what);
+}
+
+}  // namespace weft

@@ -1,0 +1,51 @@
+#pragma once
+// Extension API: a FIFO list of parked tasklets, the building block of every
+// primitive (join, Event, Lock, Queue, mailboxes...).
+//
+// Each waiter is a node on its own tasklet's stack, unlinked by RAII however the
+// wait ends, so a kill or a timeout never leaves a waiter behind. A notification
+// that reaches a waiter which then times out or is killed before it runs is
+// passed on to the next waiter, so no wake-up is ever lost.
+
+#include <cstddef>
+
+#include "sched/park.hpp"
+
+namespace weft {
+
+class WaitList {
+ public:
+  WaitList() = default;
+  WaitList(const WaitList&) = delete;
+  WaitList& operator=(const WaitList&) = delete;
+  // Precondition: no waiters (they live on tasklet stacks that outlive the wait).
+  ~WaitList();
+
+  // Parks the current tasklet at the back of the list until notified or the
+  // deadline passes. `data` is handed to the notifier (front_data()). Returns
+  // Wake::ready when notified, otherwise timed_out or killed (never throws).
+  // Must be called in a tasklet.
+  Wake wait(const Deadline& d, void* data = nullptr) noexcept;
+
+  // Wakes the oldest waiter (it runs later, in run-queue order, or next when
+  // `first`). Returns false when there was none.
+  bool notify_one(bool first = false) noexcept;
+  // Wakes every waiter; returns how many.
+  std::size_t notify_all() noexcept;
+
+  bool empty() const noexcept { return head_ == nullptr; }
+  std::size_t size() const noexcept { return size_; }
+  // The `data` of the oldest waiter, or nullptr when empty.
+  void* front_data() const noexcept;
+
+ private:
+  struct Node;
+  void link(Node& n) noexcept;
+  void unlink(Node& n) noexcept;
+
+  Node* head_ = nullptr;
+  Node* tail_ = nullptr;
+  std::size_t size_ = 0;
+};
+
+}  // namespace weft

@@ -1,0 +1,192 @@
+#pragma once
+// Template bodies of tasklet.hpp.
+
+#include <chrono>
+#include <stdexcept>
+
+#include "tasklet/detail/runtime.hpp"
+#include "tasklet/join_error.hpp"
+#include "tasklet/outcome.hpp"
+
+namespace weft {
+
+namespace detail {
+
+template <class F>
+auto spawn_with_type(F&& f, SpawnOptions&& options, const std::type_info& named_after) {
+  using Fn = std::decay_t<F>;
+  using R = result_t<F>;
+  runtime("spawn()");  // fail before allocating when there is no loop
+  auto* r = new TaskletImpl<Fn, R>(std::forward<F>(f));
+  return TaskletOf<R>(AdoptTag{}, start_tasklet(r, std::move(options), named_after));
+}
+
+// The result of finished, successful r as an R (copied, or moved out when
+// R is move-only). Throws std::logic_error on a type mismatch or a second take.
+template <class R>
+R take_value(TaskletRecord& r) {
+  if constexpr (std::is_void_v<R>) {
+    return;
+  } else if constexpr (std::is_same_v<R, std::any>) {
+    if (r.value_type() == typeid(std::any)) {
+      if (auto* p = static_cast<std::any*>(r.value_ptr(typeid(std::any)))) return *p;
+      throw_value_taken(r);
+    }
+    return r.value_any();
+  } else {
+    R* p = static_cast<R*>(r.value_ptr(typeid(R)));
+    if (p == nullptr) {
+      if (r.value_type() != typeid(R)) throw_type_mismatch(r, typeid(R));
+      throw_value_taken(r);
+    }
+    if constexpr (std::is_copy_constructible_v<R>) {
+      return *p;
+    } else {
+      R v = std::move(*p);
+      r.drop_value();
+      return v;
+    }
+  }
+}
+
+// Calls fn(); logs an exception (TaskletExit passes through). True on success.
+template <class Fn>
+bool call_logged(Fn& fn, const char* helper) {
+  try {
+    fn();
+    return true;
+  } catch (const TaskletExit&) {
+    throw;
+  } catch (...) {
+    log_helper_failure(helper);
+    return false;
+  }
+}
+
+}  // namespace detail
+
+template <class F>
+auto Tasklet::spawn(F&& f, SpawnOptions options) -> TaskletOf<detail::result_t<F>> {
+  return detail::spawn_with_type(std::forward<F>(f), std::move(options),
+                                 typeid(std::decay_t<F>));
+}
+
+template <class F>
+auto Tasklet::later(Timeout delay, F&& f, SpawnOptions options)
+    -> TaskletOf<detail::result_t<F>> {
+  return detail::spawn_with_type(
+      [delay, fn = std::decay_t<F>(std::forward<F>(f))]() mutable -> detail::result_t<F> {
+        Tasklet::sleep(delay);
+        return fn();
+      },
+      std::move(options), typeid(std::decay_t<F>));
+}
+
+template <class F>
+Tasklet Tasklet::interval(Timeout period, F&& f, bool immediate, SpawnOptions options) {
+  return detail::spawn_with_type(
+      [period, immediate, fn = std::decay_t<F>(std::forward<F>(f))]() mutable {
+        if (immediate) detail::call_logged(fn, "interval");
+        for (;;) {
+          Tasklet::sleep(period);
+          detail::call_logged(fn, "interval");
+        }
+      },
+      std::move(options), typeid(std::decay_t<F>));
+}
+
+template <class F>
+Tasklet Tasklet::loop(F&& f, SpawnOptions options) {
+  return detail::spawn_with_type(
+      [fn = std::decay_t<F>(std::forward<F>(f))]() mutable {
+        for (;;) {
+          if (detail::call_logged(fn, "loop")) {
+            Tasklet::yield_();
+          } else {
+            Tasklet::sleep(1.0);  // back-off after a failure, as Concurrence does
+          }
+        }
+      },
+      std::move(options), typeid(std::decay_t<F>));
+}
+
+template <class F>
+Tasklet Tasklet::rate(double per_second, F&& f, SpawnOptions options) {
+  if (!(per_second > 0)) throw std::invalid_argument("weft: Tasklet::rate needs a rate > 0");
+  return detail::spawn_with_type(
+      [per_second, fn = std::decay_t<F>(std::forward<F>(f))]() mutable {
+        using Seconds = std::chrono::duration<double>;
+        // Concurrence's adaptive interval: steer the sleep by the measured period.
+        const double target = 1.0 / per_second;
+        const double min_sleep = 0.5 * target;
+        const double max_sleep = 1.5 * target;
+        double sleep_for = target;
+        Clock::time_point last = weft::now();
+        for (;;) {
+          Tasklet::sleep(Seconds(sleep_for));
+          const Clock::time_point t = weft::now();
+          const double actual = std::chrono::duration_cast<Seconds>(t - last).count();
+          last = t;
+          const double next = sleep_for - (actual - target);
+          sleep_for = 0.8 * sleep_for + 0.2 * next;
+          if (sleep_for > max_sleep) sleep_for = max_sleep;
+          if (sleep_for < min_sleep) sleep_for = min_sleep;
+          auto call = [&] { fn(t); };
+          detail::call_logged(call, "rate");
+        }
+      },
+      std::move(options), typeid(std::decay_t<F>));
+}
+
+template <class R>
+R Tasklet::join(const TaskletOf<R>& t, Timeout timeout) {
+  return t.join(timeout);
+}
+
+template <class R>
+R TaskletOf<R>::join(Timeout timeout) const {
+  detail::TaskletRecord& r = rec();
+  detail::join_wait(r, timeout);
+  return detail::take_value<R>(r);
+}
+
+namespace detail {
+
+template <class R, class Handles>
+std::vector<Outcome<R>> collect_outcomes(const Handles& ts, Timeout timeout) {
+  JoinWait waiter(timeout);
+  for (const Tasklet& t : ts) {
+    if (!t) throw std::logic_error("weft: join_all of an empty Tasklet handle");
+    waiter.wait(*t.record());
+  }
+  std::vector<Outcome<R>> out;
+  out.reserve(ts.size());
+  for (const Tasklet& t : ts) {
+    TaskletRecord& r = *t.record();
+    if (r.error) {
+      out.emplace_back(make_join_error(r));
+    } else {
+      r.observed = true;
+      if constexpr (std::is_void_v<R>) {
+        out.emplace_back();
+      } else {
+        out.emplace_back(take_value<R>(r));
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace detail
+
+template <class R>
+std::vector<Outcome<R>> Tasklet::join_all(const std::vector<TaskletOf<R>>& ts, Timeout timeout) {
+  return detail::collect_outcomes<R>(ts, timeout);
+}
+
+template <class R>
+std::vector<Outcome<R>> Tasklet::join_children(Timeout timeout) {
+  return detail::collect_outcomes<R>(current().children(), timeout);
+}
+
+}  // namespace weft

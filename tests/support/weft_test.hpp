@@ -1,0 +1,76 @@
+#pragma once
+// Shared helpers of the weft test suite: run a body as the main tasklet of a
+// fresh loop with the leak check, capture the log, and compare times with one
+// tolerance.
+
+#include <chrono>
+#include <exception>
+#include <string>
+#include <vector>
+
+#if __has_include(<doctest/doctest.h>)
+#include <doctest/doctest.h>
+#else
+#include <doctest.h>
+#endif
+
+#include "sched/log.hpp"
+#include "sched/loop.hpp"
+#include "tasklet/dispatch.hpp"
+
+namespace weft_test {
+
+// The one tolerance for time assertions (seconds).
+inline constexpr double kTolerance = 0.05;
+
+// True when `actual` is within `tolerance` of `expected` (both in seconds).
+inline bool near(double actual, double expected, double tolerance = kTolerance) {
+  return actual >= expected - tolerance && actual <= expected + tolerance;
+}
+
+// Seconds since `start` on the loop clock.
+inline double since(weft::Clock::time_point start) {
+  return std::chrono::duration<double>(weft::now() - start).count();
+}
+
+// Collects a loop's log messages (install with `options()`).
+struct LogCapture {
+  std::vector<std::string> lines;
+  weft::LogHandler handler() {
+    return [this](weft::LogLevel, std::string_view m) { lines.emplace_back(m); };
+  }
+  // How many lines contain `needle`.
+  std::size_t count(std::string_view needle) const {
+    std::size_t n = 0;
+    for (const auto& l : lines) n += l.find(needle) != std::string::npos;
+    return n;
+  }
+};
+
+// Runs body as the main tasklet of a fresh loop, rethrows what escaped it, and
+// checks that nothing leaked: live tasklets, stacks, watchers and deadlines are
+// all back to zero once the loop has torn down. Returns dispatch's exit code.
+template <class F>
+int run(F&& body, weft::DispatchOptions options = {}) {
+  std::exception_ptr error;
+  weft::LoopStats stats;
+  options.main_error = &error;
+  options.stats_at_exit = &stats;
+  int code = weft::dispatch(std::forward<F>(body), options);
+  CHECK_MESSAGE(stats.live_tasklets == 0, "leaked tasklets: " << stats.live_tasklets);
+  CHECK_MESSAGE(stats.live_stacks == 0, "leaked stacks: " << stats.live_stacks);
+  CHECK_MESSAGE(stats.live_watchers == 0, "leaked watchers: " << stats.live_watchers);
+  CHECK_MESSAGE(stats.pending_timers == 0, "leaked deadlines: " << stats.pending_timers);
+  CHECK_MESSAGE(stats.runnable == 0, "tasklets left in the run queue: " << stats.runnable);
+  if (error) std::rethrow_exception(error);
+  return code;
+}
+
+// run() with the log captured into `log`.
+template <class F>
+int run_logged(LogCapture& log, F&& body, weft::DispatchOptions options = {}) {
+  options.log = log.handler();
+  return run(std::forward<F>(body), std::move(options));
+}
+
+}  // namespace weft_test
