@@ -1,6 +1,9 @@
 #include "sched/wait_list.hpp"
 
+#include <string>
+
 #include "sched/detail/loop.hpp"
+#include "sched/log.hpp"
 
 namespace weft {
 
@@ -14,10 +17,13 @@ struct WaitList::Node {
 };
 
 WaitList::~WaitList() {
+  if (head_ == nullptr) return;
   // Waiters normally unlink themselves before the list dies. If a list dies
   // with waiters (its owner was destroyed under them), detach them so their
   // RAII unlink does not touch freed memory; they stay parked until killed.
   for (Node* n = head_; n != nullptr; n = n->next) n->linked = false;
+  log(LogLevel::error, "a wait list was destroyed with " + std::to_string(size_) +
+                           " tasklet(s) parked on it; they stay parked until killed");
 }
 
 void WaitList::link(Node& n) noexcept {

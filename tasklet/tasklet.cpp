@@ -131,7 +131,10 @@ std::vector<std::pair<Tasklet, int>> Tasklet::tree(int level) const {
 bool Tasklet::has_finished() const { return rec().state == FiberState::finished; }
 bool Tasklet::failed() const { return has_finished() && rec().error != nullptr; }
 std::exception_ptr Tasklet::error() const { return rec().error; }
-std::size_t Tasklet::stack_size() const { return rec().stack.size; }
+std::size_t Tasklet::stack_size() const {
+  const detail::Stack& s = rec().stack;
+  return s.base == nullptr ? 0 : s.usable();
+}
 
 // ---------------------------------------------------------------- acting
 

@@ -3,6 +3,7 @@
 // the name, the tree, the result and the stack; the scheduler only needs what
 // is here. All fields are loop-thread only.
 
+#include <cstddef>
 #include <cstdint>
 
 #include "sched/detail/timer_heap.hpp"
@@ -12,6 +13,8 @@
 namespace weft::detail {
 
 inline constexpr std::int64_t kNever = INT64_MAX;
+// Bytes right below an unguarded stack that must stay zero (its canary).
+inline constexpr std::size_t kCanaryBytes = 256;
 
 enum class FiberState : std::uint8_t {
   created,   // spawned, never run: no stack yet; in the run queue
@@ -31,7 +34,8 @@ struct Fiber {
   std::int64_t scope_deadline = kNever;  // innermost DeadlineScope (loop clock, ns)
   std::int64_t scope_span = 0;           // that scope's own length, for messages (ns)
   Fiber* killer = nullptr;        // resumed next when this fiber parks or finishes after kill()
-  const char* canary = nullptr;   // lowest stack address to check at switch-out (unguarded stacks)
+  const char* canary = nullptr;   // unguarded stacks: kCanaryBytes right below the stack, checked
+                                  // at every switch away from it (nullptr: guarded)
   FiberState state = FiberState::created;
   Wake wake = Wake::none;         // why the last park ended
   bool kill_pending = false;      // TaskletExit to deliver at the next interruptible park

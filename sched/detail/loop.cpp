@@ -22,9 +22,6 @@ thread_local constinit Loop* tls_loop __attribute__((tls_model("initial-exec")))
 
 namespace {
 
-// Bytes at the low end of an unguarded stack that must stay zero (see docs/sched.md).
-constexpr std::size_t kCanaryBytes = 256;
-
 void on_quit_signal(void* owner, int signo) noexcept {
   static_cast<Loop*>(owner)->quit(128 + signo);
 }
@@ -262,6 +259,7 @@ int Loop::run() {
 
 void Loop::poll_once(bool block) {
   std::int64_t wait = 0;
+  if (block && hooks_.idle != nullptr && hooks_.idle()) block = false;
   if (block) {
     if (TimerNode* t = timers_.top()) {
       wait = std::max<std::int64_t>(0, t->deadline - clock_ns());

@@ -47,6 +47,9 @@ struct LoopHooks {
   void (*finish_killed)(Fiber&) noexcept = nullptr;
   // Writes the fiber's name into buf (async-signal-safe: no allocation).
   std::size_t (*describe)(const Fiber&, char* buf, std::size_t n) noexcept = nullptr;
+  // Housekeeping when the loop is about to block (trimming pooled stacks).
+  // Returns true when more is left to do: the loop then polls without blocking.
+  bool (*idle)() noexcept = nullptr;
 };
 
 // Per-module state of the layers above sched, torn down in reverse slot order.

@@ -14,8 +14,9 @@ namespace weft::detail {
 
 namespace {
 
-// How far below a stack's lowest address a fault or a stack pointer still
-// counts as an overflow of that stack (one large frame can skip the guard page).
+// How far below a stack's lowest address a fault address still counts as an
+// overflow of that stack (one large frame can skip the guard page). A stack
+// pointer below the stack is an overflow however far it went.
 constexpr std::uintptr_t kReach = 256 * 1024;
 
 // A signal handler can reach nothing but globals: the handler we replaced.
@@ -42,7 +43,7 @@ void on_segv(int sig, siginfo_t* info, void* uc) {
     const auto addr = reinterpret_cast<std::uintptr_t>(info->si_addr);
     const std::uintptr_t sp = stack_pointer(uc);
     const bool fault_below = addr < base && addr + kReach >= base;
-    const bool sp_below = sp != 0 && sp < base && sp + kReach >= base;
+    const bool sp_below = sp != 0 && sp < base;
     if (base != 0 && (fault_below || sp_below)) report_stack_overflow(r);
   }
   // Not a tasklet stack overflow: hand it to whoever handled SIGSEGV before.

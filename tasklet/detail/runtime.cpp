@@ -65,8 +65,8 @@ bool hook_prepare(Fiber& f) noexcept {
     release_ref(r);
     return false;
   }
-  make_context(r.ctx, r.stack.base, r.stack.size, &entry, &r);
-  r.canary = r.stack.guarded ? nullptr : r.stack.base;
+  make_context(r.ctx, r.stack.base, r.stack.usable(), &entry, &r);
+  r.canary = r.stack.canary;
   return true;
 }
 
@@ -110,13 +110,20 @@ std::size_t hook_describe(const Fiber& f, char* buf, std::size_t n) noexcept {
     put_number(r.id);
   }
   put("' (stack of ", 12);
-  put_number(r.stack.size / 1024);
+  put_number(r.stack.usable() / 1024);
   put(" KiB; raise it with SpawnOptions::stack_size)", 45);
   if (used < n) buf[used] = '\0';
   return used;
 }
 
-constexpr LoopHooks kHooks{&hook_prepare, &hook_reap, &hook_finish_killed, &hook_describe};
+bool hook_idle() noexcept {
+  Loop* loop = Loop::current();
+  if (loop == nullptr || !loop->ext(ExtSlot::tasklet)) return false;
+  return static_cast<TaskletRuntime&>(*loop->ext(ExtSlot::tasklet)).stacks.trim(1024);
+}
+
+constexpr LoopHooks kHooks{&hook_prepare, &hook_reap, &hook_finish_killed, &hook_describe,
+                           &hook_idle};
 
 std::string demangled(const std::type_info& t) {
   int status = 0;
@@ -129,6 +136,10 @@ std::string demangled(const std::type_info& t) {
 // function pointers, std::function or binders).
 std::string name_from_type(const std::type_info& t) {
   std::string n = demangled(t);
+  static const std::string anonymous = "(anonymous namespace)::";
+  for (auto at = n.find(anonymous); at != std::string::npos; at = n.find(anonymous)) {
+    n.erase(at, anonymous.size());
+  }
   if (n.empty() || n.find("lambda") != std::string::npos || n.find('(') != std::string::npos ||
       n.find('<') != std::string::npos || n.rfind("std::", 0) == 0) {
     return {};

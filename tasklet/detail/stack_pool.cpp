@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <new>
 
+#include "sched/detail/fiber.hpp"
 #include "tasklet/detail/context.hpp"
 
 #if __has_include(<valgrind/valgrind.h>)
@@ -37,13 +38,15 @@ std::size_t round_up(std::size_t n, std::size_t to) { return (n + to - 1) / to *
 
 void register_stack(Stack& s) {
 #ifdef WEFT_VALGRIND
-  s.valgrind_id = VALGRIND_STACK_REGISTER(s.base, s.base + s.size);
+  s.valgrind_id = VALGRIND_STACK_REGISTER(s.base, s.base + s.usable());
 #else
   (void)s;
 #endif
 }
 
 }  // namespace
+
+std::size_t Stack::usable() const noexcept { return guarded ? size : size - kCanaryBytes; }
 
 std::size_t StackPool::page_size() noexcept {
   static const std::size_t page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
@@ -96,9 +99,15 @@ StackPool::Bucket& StackPool::bucket(std::size_t size) {
   return b;
 }
 
+void StackPool::reserve_mapping() {
+  if (mappings_.size() == mappings_.capacity()) {
+    mappings_.reserve(std::max<std::size_t>(64, 2 * mappings_.capacity()));
+  }
+}
+
 Stack StackPool::map_guarded(std::size_t size) {
   const std::size_t page = page_size();
-  mappings_.reserve(mappings_.size() + 1);  // so that recording it cannot throw
+  reserve_mapping();  // so that recording the mapping cannot throw
   void* p = ::mmap(nullptr, size + page, PROT_READ | PROT_WRITE,
                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (p == MAP_FAILED) throw std::bad_alloc();
@@ -110,7 +119,7 @@ Stack StackPool::map_guarded(std::size_t size) {
   }
   mappings_.push_back(Mapping{addr, size + page});
   ++guarded_;
-  Stack s{addr + page, size, true, 0};
+  Stack s{addr + page, size, nullptr, true, 0};
   register_stack(s);
   return s;
 }
@@ -119,16 +128,17 @@ Stack StackPool::carve_plain(Bucket& b) {
   if (b.slab_left == 0) {
     std::size_t count = kSlabBytes / b.size;
     if (count == 0) count = 1;
-    const std::size_t len = count * b.size;
-    mappings_.reserve(mappings_.size() + 1);
+    // One leading page holds the canary of the slab's first stack.
+    const std::size_t len = page_size() + count * b.size;
+    reserve_mapping();
     void* p = ::mmap(nullptr, len, PROT_READ | PROT_WRITE,
                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (p == MAP_FAILED) throw std::bad_alloc();
     mappings_.push_back(Mapping{static_cast<char*>(p), len});
-    b.slab_next = static_cast<char*>(p);
+    b.slab_next = static_cast<char*>(p) + page_size();
     b.slab_left = count;
   }
-  Stack s{b.slab_next, b.size, false, 0};
+  Stack s{b.slab_next, b.size, b.slab_next - kCanaryBytes, false, 0};
   b.slab_next += b.size;
   --b.slab_left;
   register_stack(s);
@@ -140,11 +150,9 @@ Stack StackPool::acquire(std::size_t size) {
   Bucket& b = bucket(size);
   Stack s;
   if (!b.free_guarded.empty()) {
-    s = b.free_guarded.back();
-    b.free_guarded.pop_back();
+    s = take(b.free_guarded, b.trimmed_guarded);
   } else if (!b.free_plain.empty()) {
-    s = b.free_plain.back();
-    b.free_plain.pop_back();
+    s = take(b.free_plain, b.trimmed_plain);
   } else {
     // Keep room in the free list for every stack ever made, so release() never allocates.
     auto make_room = [](std::vector<Stack>& list, std::size_t made) {
@@ -170,10 +178,41 @@ Stack StackPool::acquire(std::size_t size) {
   return s;
 }
 
+Stack StackPool::take(std::vector<Stack>& list, std::size_t& trimmed) noexcept {
+  Stack s = list.back();
+  list.pop_back();
+  if (trimmed > list.size()) trimmed = list.size();
+  return s;
+}
+
 void StackPool::pool(Bucket& b, const Stack& s) noexcept {
   std::vector<Stack>& list = s.guarded ? b.free_guarded : b.free_plain;
-  if (list.size() >= kKeepCommitted) ::madvise(s.base, s.size, MADV_DONTNEED);
   list.push_back(s);  // capacity was reserved when the stack was first made
+}
+
+bool StackPool::trim_list(std::vector<Stack>& list, std::size_t& trimmed,
+                          std::size_t& budget) noexcept {
+  // The oldest pooled stacks (the bottom of the LIFO) go first; the hot ones
+  // at the top stay committed.
+  while (list.size() - trimmed > kKeepCommitted) {
+    if (budget == 0) return true;
+    const Stack& s = list[trimmed++];
+    // An unguarded slot's top kCanaryBytes belong to the canary of the slot
+    // above: leave that page alone (it stays zero, and may be in use).
+    ::madvise(s.base, s.guarded ? s.size : s.size - page_size(), MADV_DONTNEED);
+    --budget;
+  }
+  return false;
+}
+
+bool StackPool::trim(std::size_t max_stacks) noexcept {
+  bool more = trim_list(default_bucket_.free_guarded, default_bucket_.trimmed_guarded, max_stacks);
+  more |= trim_list(default_bucket_.free_plain, default_bucket_.trimmed_plain, max_stacks);
+  for (Bucket& b : other_buckets_) {
+    more |= trim_list(b.free_guarded, b.trimmed_guarded, max_stacks);
+    more |= trim_list(b.free_plain, b.trimmed_plain, max_stacks);
+  }
+  return more;
 }
 
 void StackPool::release(const Stack& s) noexcept {

@@ -1,0 +1,191 @@
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+#include "tasklet/tasklet.hpp"
+#include "tests/support/weft_test.hpp"
+
+using weft::JoinError;
+using weft::Tasklet;
+using weft::TaskletExit;
+using weft::TimeoutError;
+using weft_test::near;
+using weft_test::run;
+using weft_test::since;
+
+namespace {
+
+int deep(int n) {
+  if (n == 0) throw std::runtime_error("boom at the bottom");
+  return deep(n - 1) + 1;
+}
+
+}  // namespace
+
+TEST_SUITE("tasklet") {
+
+TEST_CASE("join returns the result, also when the tasklet finished before the join") {
+  run([] {
+    auto t = Tasklet::spawn([] { return std::string("done"); });
+    Tasklet::sleep(0.01);
+    CHECK(t.has_finished());
+    CHECK(t.join() == "done");
+    CHECK(Tasklet::join(t) == "done");  // any number of joins
+  });
+}
+
+TEST_CASE("join of a tasklet that threw several calls deep gives a JoinError carrying the exception") {
+  run([] {
+    auto t = Tasklet::spawn([] { return deep(5); }, {.name = "diver"});
+    try {
+      t.join();
+      FAIL("join should have thrown");
+    } catch (const JoinError& e) {
+      CHECK(e.tasklet() == t);
+      CHECK_FALSE(e.killed());
+      CHECK(std::string(e.what()).find("diver") != std::string::npos);
+      CHECK(std::string(e.what()).find("boom at the bottom") != std::string::npos);
+      CHECK_THROWS_WITH_AS(e.rethrow_cause(), "boom at the bottom", std::runtime_error);
+    }
+    CHECK(t.failed());
+    CHECK(t.error() != nullptr);
+  });
+}
+
+TEST_CASE("join of a tasklet killed by another tasklet gives a JoinError whose cause is TaskletExit") {
+  run([] {
+    auto victim = Tasklet::spawn([] { Tasklet::sleep(10.0); });
+    auto killer = Tasklet::spawn([victim] { victim.kill(); });
+    killer.join();
+    try {
+      victim.join();
+      FAIL("join should have thrown");
+    } catch (const JoinError& e) {
+      CHECK(e.killed());
+      CHECK(e.tasklet() == victim);
+      CHECK_THROWS_AS(e.rethrow_cause(), TaskletExit);
+    }
+  });
+}
+
+TEST_CASE("join with a timeout throws TimeoutError after it and leaves the tasklet running") {
+  run([] {
+    auto sleeper = Tasklet::spawn([] { Tasklet::sleep(10.0); }, {.name = "sleeper"});
+    auto start = weft::now();
+    try {
+      sleeper.join(1.0);
+      FAIL("join should have timed out");
+    } catch (const TimeoutError& e) {
+      CHECK(near(since(start), 1.0));
+      CHECK(std::string(e.what()).find("'sleeper'") != std::string::npos);
+      CHECK(std::string(e.what()).find("1 s") != std::string::npos);
+    }
+    CHECK_FALSE(sleeper.has_finished());
+    sleeper.kill();
+  });
+}
+
+TEST_CASE("join_all gives results in input order with a JoinError in place of each failure") {
+  run([] {
+    std::vector<weft::TaskletOf<int>> ts{
+        Tasklet::spawn([]() -> int { throw std::runtime_error("first"); }),
+        Tasklet::spawn([] {
+          Tasklet::sleep(0.02);
+          return 1;
+        }),
+        Tasklet::spawn([] { return 2; }),
+        Tasklet::spawn([]() -> int { throw std::logic_error("last"); }),
+    };
+    auto rs = Tasklet::join_all(ts);
+    REQUIRE(rs.size() == 4);
+    CHECK_FALSE(rs[0].ok());
+    CHECK(rs[0].error().tasklet() == ts[0]);
+    CHECK(rs[1].value() == 1);
+    CHECK(rs[2].value() == 2);
+    CHECK_FALSE(rs[3]);
+    CHECK_THROWS_AS(rs[3].value(), JoinError);
+    CHECK_THROWS_AS(rs[1].error(), std::logic_error);
+  });
+}
+
+TEST_CASE("untyped join_all returns std::any values") {
+  run([] {
+    std::vector<Tasklet> ts{Tasklet::spawn([] { return 7; }), Tasklet::spawn([] {})};
+    auto rs = Tasklet::join_all(ts);
+    CHECK(std::any_cast<int>(rs[0].value()) == 7);
+    CHECK_FALSE(rs[1].value().has_value());
+    CHECK(std::any_cast<int>(Tasklet::join(ts[0])) == 7);
+  });
+}
+
+TEST_CASE("join_all has one shared deadline") {
+  run([] {
+    std::vector<weft::TaskletOf<void>> ts{
+        Tasklet::spawn([] { Tasklet::sleep(0.3); }),
+        Tasklet::spawn([] { Tasklet::sleep(0.3); }),
+        Tasklet::spawn([] { Tasklet::sleep(5.0); }),
+    };
+    auto start = weft::now();
+    CHECK_THROWS_AS(Tasklet::join_all(ts, 0.5), TimeoutError);
+    CHECK(near(since(start), 0.5));
+    CHECK(ts[0].has_finished());
+    CHECK_FALSE(ts[2].has_finished());
+    ts[2].kill();
+  });
+}
+
+TEST_CASE("any number of tasklets may join the same tasklet") {
+  run([] {
+    auto target = Tasklet::spawn([] {
+      Tasklet::sleep(0.05);
+      return 5;
+    });
+    std::vector<weft::TaskletOf<int>> joiners;
+    for (int i = 0; i < 5; ++i) joiners.push_back(Tasklet::spawn([target] { return target.join(); }));
+    for (auto& j : joiners) CHECK(j.join() == 5);
+  });
+}
+
+TEST_CASE("join misuse is a clear error") {
+  run([] {
+    auto self_joiner = Tasklet::spawn([] { Tasklet::join(Tasklet::current()); });
+    CHECK_THROWS_WITH_AS(self_joiner.join(), doctest::Contains("cannot join itself"), JoinError);
+    CHECK_THROWS_AS(Tasklet::join(Tasklet()), std::logic_error);
+    CHECK_THROWS_AS(Tasklet().name(), std::logic_error);
+  });
+}
+
+TEST_CASE("a finished tasklet can be joined after dispatch returned") {
+  weft::TaskletOf<int> t;
+  run([&] { t = Tasklet::spawn([] { return 3; }); });
+  CHECK(t.join() == 3);
+}
+
+TEST_CASE("a move-only result is moved out by the first typed join") {
+  run([] {
+    auto t = Tasklet::spawn([] { return std::make_unique<int>(9); });
+    auto p = t.join();
+    REQUIRE(p);
+    CHECK(*p == 9);
+    CHECK_THROWS_WITH_AS(t.join(), doctest::Contains("already moved out"), std::logic_error);
+    CHECK_THROWS_AS(Tasklet::join(static_cast<const Tasklet&>(t)), std::logic_error);
+  });
+}
+
+TEST_CASE("a tasklet that fails and is never joined is logged once, with its name") {
+  weft_test::LogCapture log;
+  weft_test::run_logged(log, [] {
+    Tasklet::spawn([] { throw std::runtime_error("nobody listens"); }, {.name = "lonely"});
+    auto joined = Tasklet::spawn([] { throw std::runtime_error("somebody listens"); });
+    auto killed = Tasklet::spawn([] { Tasklet::sleep(10.0); });
+    Tasklet::sleep(0.01);
+    CHECK_THROWS_AS(joined.join(), JoinError);
+    killed.kill();
+  });
+  CHECK(log.count("nobody listens") == 1);
+  CHECK(log.count("'lonely'") == 1);
+  CHECK(log.count("somebody listens") == 0);
+  CHECK(log.count("TaskletExit") == 0);
+}
+
+}
