@@ -13,6 +13,7 @@
 #endif
 #endif
 #ifdef WEFT_ASAN
+#include <sanitizer/asan_interface.h>
 #include <sanitizer/common_interface_defs.h>
 #endif
 
@@ -105,6 +106,15 @@ void exit_context(Context& from, Context& to) noexcept {
 #endif
   bctx::jump_fcontext(to.fctx, &sw);
   std::abort();  // a finished context is never resumed
+}
+
+void forget_stack(void* stack_bottom, std::size_t size) noexcept {
+#ifdef WEFT_ASAN
+  __asan_unpoison_memory_region(stack_bottom, size);
+#else
+  (void)stack_bottom;
+  (void)size;
+#endif
 }
 
 bool context_sanitized() noexcept {

@@ -47,4 +47,8 @@ void switch_context(Context& from, Context& to) noexcept;
 // True when built with AddressSanitizer (fiber annotations active).
 bool context_sanitized() noexcept;
 
+// Called when a stack's last context is gone and the stack will be reused:
+// clears what ASan recorded about the dead frames (no-op without ASan).
+void forget_stack(void* stack_bottom, std::size_t size) noexcept;
+
 }  // namespace weft::detail

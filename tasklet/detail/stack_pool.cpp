@@ -217,6 +217,7 @@ bool StackPool::trim(std::size_t max_stacks) noexcept {
 
 void StackPool::release(const Stack& s) noexcept {
   --live_;
+  forget_stack(s.base, s.usable());
   if (s.size == default_size_) {
     pool(default_bucket_, s);
     return;
