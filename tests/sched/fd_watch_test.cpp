@@ -1,0 +1,116 @@
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <string>
+
+#include "sched/detail/loop.hpp"
+#include "sched/fd_watch.hpp"
+#include "tasklet/tasklet.hpp"
+#include "tests/support/weft_test.hpp"
+
+using weft::FdWatch;
+using weft::Tasklet;
+using weft_test::near;
+using weft_test::run;
+using weft_test::since;
+
+namespace {
+
+struct Pipe {
+  int r = -1, w = -1;
+  Pipe() {
+    int fds[2];
+    REQUIRE(::pipe2(fds, O_NONBLOCK) == 0);
+    r = fds[0];
+    w = fds[1];
+  }
+  ~Pipe() {
+    ::close(r);
+    ::close(w);
+  }
+};
+
+}  // namespace
+
+TEST_SUITE("sched") {
+
+TEST_CASE("wait_readable parks until data arrives; wait_writable returns at once on an empty pipe") {
+  run([] {
+    Pipe p;
+    FdWatch watch(p.r);
+    auto writer = Tasklet::spawn([&] {
+      Tasklet::sleep(0.05);
+      CHECK(::write(p.w, "x", 1) == 1);
+    });
+    auto start = weft::now();
+    CHECK(watch.wait_readable());
+    CHECK(near(since(start), 0.05));
+    char c;
+    CHECK(::read(p.r, &c, 1) == 1);
+    FdWatch wwatch(p.w);
+    CHECK(wwatch.wait_writable(0.1));
+    CHECK(watch.fd() == p.r);
+    writer.join();
+  });
+}
+
+TEST_CASE("fd waits time out, and close() wakes every waiter with false") {
+  run([] {
+    Pipe p;
+    FdWatch watch(p.r);
+    auto start = weft::now();
+    CHECK_THROWS_WITH_AS(watch.wait_readable(0.05), doctest::Contains("to be readable"),
+                         weft::TimeoutError);
+    CHECK(near(since(start), 0.05));
+    bool r1 = true, r2 = true;
+    auto a = Tasklet::spawn([&] { r1 = watch.wait_readable(); });
+    auto b = Tasklet::spawn([&] { r2 = watch.wait_readable(); });
+    while (watch.waiting_readers() < 2) Tasklet::yield_();
+    watch.close();
+    a.join();
+    b.join();
+    CHECK_FALSE(r1);
+    CHECK_FALSE(r2);
+    CHECK(watch.closed());
+    CHECK_FALSE(watch.wait_readable());  // refused after close
+    CHECK(weft::loop_stats().live_watchers == 1);  // the watch still exists
+  });
+}
+
+TEST_CASE("wait_fd is a one-shot readiness wait") {
+  run([] {
+    Pipe p;
+    auto w = Tasklet::spawn([&] {
+      Tasklet::sleep(0.02);
+      CHECK(::write(p.w, "y", 1) == 1);
+    });
+    weft::wait_fd(p.r, false, 1.0);
+    CHECK_THROWS_AS(weft::wait_fd(p.r, false, -0.5), weft::TimeoutError);  // expired: no park
+    w.join();
+    CHECK_THROWS_AS(FdWatch(-1), std::invalid_argument);
+  });
+}
+
+TEST_CASE("a tasklet spinning on yield_ cannot starve one waiting for IO") {
+  run([] {
+    Pipe p;
+    bool got_data = false;
+    auto reader = Tasklet::spawn([&] {
+      FdWatch watch(p.r);
+      watch.wait_readable();
+      got_data = true;
+    });
+    Tasklet::yield_();  // the reader parks
+    CHECK(::write(p.w, "z", 1) == 1);
+    int spins = 0;
+    while (!got_data && spins < 1000) {
+      Tasklet::yield_();
+      ++spins;
+    }
+    CHECK(got_data);
+    CHECK(spins <= 2 * static_cast<int>(weft::detail::Loop::kPollEvery));
+    reader.join();
+  });
+}
+
+}

@@ -1,0 +1,153 @@
+#include <string>
+#include <vector>
+
+#include "sched/detail/fiber.hpp"
+#include "sched/park.hpp"
+#include "sched/wait_list.hpp"
+#include "tasklet/tasklet.hpp"
+#include "tests/support/weft_test.hpp"
+
+using weft::Deadline;
+using weft::Tasklet;
+using weft::Wake;
+using weft::WaitList;
+using weft_test::near;
+using weft_test::run;
+using weft_test::since;
+
+TEST_SUITE("sched") {
+
+TEST_CASE("park ends with the reason: ready (unpark), timed out (deadline), killed") {
+  run([] {
+    Wake seen = Wake::none;
+    weft::detail::Fiber* parked = nullptr;
+    auto t = Tasklet::spawn([&] {
+      parked = &weft::current_fiber("test");
+      seen = weft::park(Deadline::never());
+    });
+    Tasklet::yield_();
+    REQUIRE(parked != nullptr);
+    weft::unpark(*parked, Wake::ready);
+    weft::unpark(*parked, Wake::timed_out);  // no-op: not parked any more
+    t.join();
+    CHECK(seen == Wake::ready);
+
+    auto start = weft::now();
+    CHECK(weft::park(Deadline::from(0.1)) == Wake::timed_out);
+    CHECK(near(since(start), 0.1));
+    CHECK(weft::park(Deadline::from(0.0)) == Wake::timed_out);  // expired: no park at all
+
+    auto victim = Tasklet::spawn([&] { seen = weft::park(Deadline::never()); });
+    Tasklet::yield_();
+    victim.kill();  // park returns killed; the caller chose not to throw
+    CHECK(seen == Wake::killed);
+    CHECK_FALSE(victim.failed());
+  });
+}
+
+TEST_CASE("unpark with `first` puts the tasklet at the head of the run queue") {
+  run([] {
+    std::string order;
+    weft::detail::Fiber* a_fiber = nullptr;
+    auto a = Tasklet::spawn([&] {
+      a_fiber = &weft::current_fiber("test");
+      weft::park(Deadline::never());
+      order += 'a';
+    });
+    Tasklet::yield_();
+    auto b = Tasklet::spawn([&] { order += 'b'; });
+    weft::unpark(*a_fiber, Wake::ready, true);
+    Tasklet::yield_();
+    CHECK(order == "ab");
+    a.join();
+    b.join();
+  });
+}
+
+TEST_CASE("check_wake turns reasons into exceptions with a message naming the call") {
+  run([] {
+    auto d = Deadline::from(1.5);
+    CHECK_NOTHROW(weft::check_wake(Wake::ready, d, "frobnicate"));
+    CHECK_THROWS_AS(weft::check_wake(Wake::killed, d, "frobnicate"), weft::TaskletExit);
+    CHECK_THROWS_WITH_AS(weft::check_wake(Wake::timed_out, d, "frobnicate"),
+                         "weft: frobnicate timed out after 1.5 s", weft::TimeoutError);
+    CHECK(Deadline::never().is_never());
+    CHECK(Deadline::at_ns(5).ns() == 5);
+    CHECK_FALSE(d.from_scope());
+  });
+}
+
+TEST_CASE("WaitList: FIFO, notify_one, notify_all, front_data, size") {
+  run([] {
+    WaitList list;
+    std::string order;
+    std::vector<Tasklet> ts;
+    int tags[3] = {0, 1, 2};
+    for (int i = 0; i < 3; ++i) {
+      ts.push_back(Tasklet::spawn([&, i] {
+        if (list.wait(Deadline::never(), &tags[i]) == Wake::ready) order += char('0' + i);
+      }));
+    }
+    while (list.size() < 3) Tasklet::yield_();
+    CHECK(list.front_data() == &tags[0]);
+    CHECK(list.notify_one());
+    Tasklet::yield_();
+    CHECK(order == "0");
+    CHECK(list.notify_all() == 2);
+    CHECK(list.empty());
+    CHECK_FALSE(list.notify_one());
+    CHECK(list.front_data() == nullptr);
+    Tasklet::join_all(ts);
+    CHECK(order == "012");
+  });
+}
+
+TEST_CASE("WaitList: a timed-out waiter leaves the list; a notification to a killed waiter is passed on") {
+  run([] {
+    WaitList list;
+    auto start = weft::now();
+    CHECK(list.wait(Deadline::from(0.05)) == Wake::timed_out);
+    CHECK(near(since(start), 0.05));
+    CHECK(list.empty());
+
+    bool second_woken = false;
+    auto first = Tasklet::spawn([&] {
+      auto d = Deadline::never();
+      weft::check_wake(list.wait(d), d, "wait");
+    });
+    auto second = Tasklet::spawn([&] { second_woken = list.wait(Deadline::never()) == Wake::ready; });
+    while (list.size() < 2) Tasklet::yield_();
+    list.notify_one();  // reaches `first`...
+    first.kill();       // ...which dies before it could act: `second` gets it
+    second.join();
+    CHECK(second_woken);
+    CHECK(first.failed());
+  });
+}
+
+TEST_CASE("KillShield nests and needs a tasklet") {
+  CHECK_THROWS_AS(weft::KillShield(), weft::NotInTasklet);
+  run([] {
+    auto t = Tasklet::spawn([] {
+      weft::KillShield outer;
+      {
+        weft::KillShield inner;
+        Tasklet::sleep(0.02);
+      }
+      Tasklet::sleep(0.02);  // still shielded by `outer`
+      return 1;
+    });
+    Tasklet::yield_();
+    t.kill();
+    CHECK(t.join() == 1);  // the deferred kill found no park after the shield
+  });
+}
+
+TEST_CASE("current_fiber names the call when used outside a tasklet") {
+  CHECK_THROWS_WITH_AS(weft::current_fiber("frobnicate()"),
+                       doctest::Contains("frobnicate() must be called from a tasklet"),
+                       weft::NotInTasklet);
+  CHECK_THROWS_AS(Deadline::from(1.0), weft::NotInTasklet);
+}
+
+}

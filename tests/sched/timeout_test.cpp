@@ -1,0 +1,130 @@
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+#include <string>
+
+#include "sched/timeout.hpp"
+#include "sched/wait_list.hpp"
+#include "tasklet/tasklet.hpp"
+#include "tests/support/weft_test.hpp"
+
+using weft::DeadlineScope;
+using weft::Tasklet;
+using weft::Timeout;
+using weft::TimeoutError;
+using weft_test::near;
+using weft_test::run;
+using weft_test::since;
+
+TEST_SUITE("sched") {
+
+TEST_CASE("Timeout: durations, seconds, never and current") {
+  using namespace std::chrono_literals;
+  CHECK(Timeout().is_current());
+  CHECK(weft::current.is_current());
+  CHECK(weft::never.is_never());
+  CHECK(Timeout(-1.0).is_never());
+  CHECK(Timeout(-1).is_never());
+  CHECK(Timeout(2.5).duration() == 2500ms);
+  CHECK(Timeout(3).duration() == 3s);
+  CHECK(Timeout(150ms).seconds() == doctest::Approx(0.15));
+  CHECK(Timeout(-0.5).duration() == 0ns);  // other negatives: already expired
+  CHECK(Timeout(-3s).duration() == 0ns);
+  CHECK(weft::never.seconds() == -1.0);
+  CHECK_THROWS_AS(Timeout(std::nan("")), std::invalid_argument);
+  CHECK(Timeout(2.5).describe() == "2.5 s");
+  CHECK(Timeout(150ms).describe() == "150 ms");
+  CHECK(Timeout(20us).describe() == "20 us");
+  CHECK(Timeout(7ns).describe() == "7 ns");
+  CHECK(weft::never.describe() == "never");
+  CHECK(weft::current.describe() == "current");
+  CHECK(Timeout(1.0) == Timeout(1s));
+  CHECK(Timeout(std::chrono::hours(1'000'000'000)).duration().count() == INT64_MAX);
+}
+
+TEST_CASE("the current timeout starts at never; a 10 s scope reads 10, and about 9 after sleeping 1 s") {
+  run([] {
+    CHECK(weft::current_timeout().is_never());
+    DeadlineScope scope(10.0);
+    CHECK(near(weft::current_timeout().seconds(), 10.0));
+    Tasklet::sleep(1.0);
+    CHECK(near(weft::current_timeout().seconds(), 9.0));
+  });
+}
+
+TEST_CASE("a 2.5 s deadline scope around waits for 4 events 1 s apart throws TimeoutError at about 2.5 s") {
+  run([] {
+    weft::WaitList events;
+    auto sender = Tasklet::spawn([&] {
+      for (int i = 0; i < 4; ++i) {
+        Tasklet::sleep(1.0);
+        events.notify_one();
+      }
+    });
+    auto start = weft::now();
+    int received = 0;
+    try {
+      DeadlineScope scope(2.5);
+      for (int i = 0; i < 4; ++i) {
+        const auto d = weft::Deadline::from(weft::current);
+        weft::check_wake(events.wait(d), d, "receive");
+        ++received;
+      }
+      FAIL("the scope should have expired");
+    } catch (const TimeoutError& e) {
+      CHECK(near(since(start), 2.5));
+      CHECK(std::string(e.what()).find("deadline scope of 2.5 s") != std::string::npos);
+    }
+    CHECK(received == 2);
+    sender.kill();
+  });
+}
+
+TEST_CASE("nested scopes take the earliest deadline") {
+  run([] {
+    DeadlineScope outer(1.0);
+    {
+      DeadlineScope longer(5.0);  // does not extend the outer one
+      CHECK(near(weft::current_timeout().seconds(), 1.0));
+      DeadlineScope keep_never(weft::never);
+      CHECK(near(weft::current_timeout().seconds(), 1.0));
+      DeadlineScope keep_current(weft::current);
+      CHECK(near(weft::current_timeout().seconds(), 1.0));
+      DeadlineScope shorter(0.2);
+      CHECK(near(weft::current_timeout().seconds(), 0.2));
+      auto start = weft::now();
+      CHECK_THROWS_AS(Tasklet::sleep(3.0), TimeoutError);  // the scope bounds even a sleep
+      CHECK(near(since(start), 0.2));
+    }
+    CHECK(near(weft::current_timeout().seconds(), 0.8));  // restored
+  });
+}
+
+TEST_CASE("a blocking call with its own timeout still obeys the scope, and vice versa") {
+  run([] {
+    auto sleeper = Tasklet::spawn([] { Tasklet::sleep(10.0); });
+    DeadlineScope scope(0.3);
+    auto start = weft::now();
+    try {
+      sleeper.join(0.1);  // own timeout shorter
+      FAIL("should time out");
+    } catch (const TimeoutError& e) {
+      CHECK(near(since(start), 0.1));
+      CHECK(std::string(e.what()).find("after 100 ms") != std::string::npos);
+    }
+    start = weft::now();
+    CHECK_THROWS_AS(sleeper.join(weft::never), TimeoutError);  // the scope is shorter
+    CHECK(near(since(start), 0.2));
+    sleeper.kill();
+  });
+}
+
+TEST_CASE("DeadlineScope and current_timeout need a tasklet") {
+  CHECK_THROWS_AS(DeadlineScope(1.0), weft::NotInTasklet);
+  CHECK_THROWS_AS(weft::current_timeout(), weft::NotInTasklet);
+  auto a = weft::now();
+  auto b = weft::now();
+  CHECK(b >= a);
+}
+
+}
