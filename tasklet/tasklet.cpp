@@ -71,16 +71,15 @@ void Tasklet::sleep(Timeout t) {
 }
 
 void Tasklet::yield_() {
-  detail::Fiber& self = current_fiber("Tasklet::yield_()");
-  if (self.kill_pending && !self.uninterruptible) {
+  Loop* loop = Loop::current();
+  if (__builtin_expect(loop == nullptr || !loop->in_tasklet(), 0)) current_fiber("Tasklet::yield_()");
+  detail::Fiber& self = *loop->running();
+  if (__builtin_expect(self.kill_pending, 0) && !self.uninterruptible) {
     self.kill_pending = false;
     throw TaskletExit{};
   }
-  Loop& loop = *Loop::current();
-  self.wake = Wake::none;
-  loop.make_runnable(self, false);
-  loop.switch_out();
-  if (self.wake == Wake::killed) throw TaskletExit{};
+  loop->yield_current();
+  if (__builtin_expect(self.wake == Wake::killed, 0)) throw TaskletExit{};
 }
 
 // ---------------------------------------------------------------- joining

@@ -26,8 +26,7 @@ enum class FiberState : std::uint8_t {
 
 struct Fiber {
   Context ctx;                    // saved registers/stack pointer while not running
-  Fiber* rq_next = nullptr;       // run-queue links (owned by the loop's RunQueue)
-  Fiber* rq_prev = nullptr;
+  std::size_t rq_slot = 0;        // position in the run queue while queued
   Fiber* live_next = nullptr;     // the loop's list of unfinished fibers
   Fiber* live_prev = nullptr;
   TimerNode timer;                // this fiber's park deadline

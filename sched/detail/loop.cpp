@@ -82,6 +82,38 @@ WorkerPool& Loop::workers() {
 
 // ---------------------------------------------------------------- scheduling
 
+void RunQueue::reserve(std::size_t fibers) {
+  if (fibers < cap_) return;
+  std::size_t cap = cap_ == 0 ? 64 : cap_;
+  while (cap <= fibers) cap *= 2;
+  auto buf = std::make_unique<Fiber*[]>(cap);  // may throw: nothing changed yet
+  std::size_t n = 0;
+  for (std::size_t pos = head_; pos != tail_; ++pos) {
+    if (Fiber* f = buf_[pos & (cap_ - 1)]) {
+      f->rq_slot = n;
+      buf[n++] = f;
+    }
+  }
+  buf_ = std::move(buf);
+  cap_ = cap;
+  head_ = 0;
+  tail_ = n;
+}
+
+void RunQueue::compact() noexcept {
+  // Full, with at least one tombstone (capacity exceeds the live fibers):
+  // slide the queued fibers together, in order.
+  std::size_t out = head_;
+  for (std::size_t pos = head_; pos != tail_; ++pos) {
+    Fiber* f = buf_[pos & (cap_ - 1)];
+    if (f == nullptr) continue;
+    buf_[pos & (cap_ - 1)] = nullptr;
+    f->rq_slot = out;
+    buf_[out++ & (cap_ - 1)] = f;
+  }
+  tail_ = out;
+}
+
 void Loop::add_fiber(Fiber& f) noexcept {
   f.state = FiberState::created;
   live_.push_back(f);
@@ -97,28 +129,15 @@ void Loop::set_daemon(Fiber& f, bool daemon) noexcept {
   f.daemon = daemon;
 }
 
-void Loop::make_runnable(Fiber& f, bool first) noexcept {
-  f.state = FiberState::runnable;
-  if (first) runq_.push_front(f); else runq_.push_back(f);
-}
-
-Fiber* Loop::pick_next() noexcept {
+Fiber* Loop::pick_next_slow() noexcept {
+  // ticks_ was already counted by pick_next().
+  if (quit_ || ticks_ >= kPollEvery) return &main_;
   for (;;) {
-    Fiber* f = nullptr;
-    if (!quit_ && ++ticks_ < kPollEvery) f = runq_.pop_front();
+    Fiber* f = runq_.pop_front();
     if (f == nullptr) return &main_;
     if (f->state != FiberState::created || hooks_.prepare(*f)) return f;
     // prepare() failed and finished the fiber with its error: try the next one.
   }
-}
-
-void Loop::switch_to(Fiber& next) noexcept {
-  Fiber* self = current_;
-  if (self->canary != nullptr) check_canary(*self);
-  next.state = FiberState::running;
-  current_ = &next;
-  switch_context(self->ctx, next.ctx);
-  after_switch();
 }
 
 void Loop::switch_out() noexcept {
@@ -271,6 +290,7 @@ void Loop::poll_once(bool block) {
 }
 
 void Loop::fire_timers() noexcept {
+  if (timers_.empty()) return;
   const std::int64_t now = clock_ns();
   // Only what was armed before this round: a callback that re-arms for a time
   // already passed fires in the next round, not in an endless loop here.

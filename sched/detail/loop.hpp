@@ -75,11 +75,31 @@ class Loop {
   // ---- scheduling core (see park.cpp for park/unpark)
   Fiber* running() const noexcept { return current_; }
   bool in_tasklet() const noexcept { return current_ != &main_; }
+  // Makes room for one more fiber. May throw std::bad_alloc (spawn calls it
+  // before creating anything).
+  void reserve_fiber() { runq_.reserve(live_.size() + 2); }
   // Registers a new fiber (state created) and queues it at the back.
+  // Precondition: reserve_fiber() was called for it.
   void add_fiber(Fiber& f) noexcept;
-  void make_runnable(Fiber& f, bool first) noexcept;
+  void make_runnable(Fiber& f, bool first) noexcept {
+    f.state = FiberState::runnable;
+    if (first) runq_.push_front(f); else runq_.push_back(f);
+  }
   // The running fiber gives up the CPU; it must already be parked or queued.
   void switch_out() noexcept;
+  // The running fiber goes to the back of the run queue and the next one runs
+  // (yield_'s fast path: one rotation of the queue and one switch).
+  void yield_current() noexcept {
+    Fiber* self = current_;
+    self->wake = Wake::none;
+    make_runnable(*self, false);
+    Fiber* next = pick_next();
+    if (next == self) {
+      self->state = FiberState::running;
+      return;
+    }
+    switch_to(*next);
+  }
   // The running fiber is done: switch away for good (its stack is reaped by
   // whatever runs next).
   [[noreturn]] void exit_current() noexcept;
@@ -130,8 +150,27 @@ class Loop {
   static constexpr unsigned kPollEvery = 61;
 
  private:
-  Fiber* pick_next() noexcept;
-  void switch_to(Fiber& next) noexcept;
+  // The next context to run: the run queue's head, or the loop's own context
+  // when the queue is empty, a poll is due or quit() was called.
+  Fiber* pick_next() noexcept {
+    if (__builtin_expect(!quit_ && ++ticks_ < kPollEvery, 1)) {
+      Fiber* f = runq_.front();
+      if (f != nullptr && f->state != FiberState::created) {
+        runq_.pop_front(*f);
+        return f;
+      }
+    }
+    return pick_next_slow();
+  }
+  Fiber* pick_next_slow() noexcept;
+  void switch_to(Fiber& next) noexcept {
+    Fiber* self = current_;
+    if (self->canary != nullptr) check_canary(*self);
+    next.state = FiberState::running;
+    current_ = &next;
+    switch_context(self->ctx, next.ctx);
+    after_switch();
+  }
   void reap_zombie() noexcept;
   void poll_once(bool block);
   void fire_timers() noexcept;

@@ -1,8 +1,14 @@
 #pragma once
-// Intrusive FIFO lists of fibers: the run queue (rq_* links) and the loop's
-// list of unfinished fibers (live_* links). O(1) push, pop and removal.
+// The loop's fiber containers. The run queue is a ring of fiber pointers: a
+// yield is one store and one load, where a linked list costs a dozen pointer
+// writes. Removal from the middle (kill of a runnable fiber) leaves a
+// tombstone that pops skip. Its capacity is reserved when a fiber is created
+// (where throwing is fine): it always exceeds the number of live fibers, so a
+// full ring holds a tombstone and is compacted instead of grown, and pushing
+// never allocates. The list of unfinished fibers is intrusive (live_* links).
 
 #include <cstddef>
+#include <memory>
 
 #include "sched/detail/fiber.hpp"
 
@@ -50,7 +56,65 @@ class FiberList {
   std::size_t size_ = 0;
 };
 
-using RunQueue = FiberList<&Fiber::rq_next, &Fiber::rq_prev>;
 using LiveList = FiberList<&Fiber::live_next, &Fiber::live_prev>;
+
+class RunQueue {
+ public:
+  RunQueue() = default;
+  RunQueue(const RunQueue&) = delete;
+  RunQueue& operator=(const RunQueue&) = delete;
+
+  bool empty() const noexcept { return count_ == 0; }
+  std::size_t size() const noexcept { return count_; }
+  // Makes room for `fibers` queued fibers (and a tombstone). May throw std::bad_alloc.
+  void reserve(std::size_t fibers);
+
+  // Preconditions: f is not queued; fewer than capacity fibers are queued.
+  void push_back(Fiber& f) noexcept {
+    if (tail_ - head_ == cap_) compact();
+    f.rq_slot = tail_;
+    buf_[tail_++ & (cap_ - 1)] = &f;
+    ++count_;
+  }
+  void push_front(Fiber& f) noexcept {
+    if (tail_ - head_ == cap_) compact();
+    f.rq_slot = --head_;
+    buf_[head_ & (cap_ - 1)] = &f;
+    ++count_;
+  }
+  // The first queued fiber (nullptr when empty); drops leading tombstones.
+  Fiber* front() noexcept {
+    while (head_ != tail_) {
+      if (Fiber* f = buf_[head_ & (cap_ - 1)]) return f;
+      ++head_;
+    }
+    return nullptr;
+  }
+  // Precondition: f == front().
+  void pop_front(Fiber& f) noexcept {
+    buf_[head_++ & (cap_ - 1)] = nullptr;
+    (void)f;
+    --count_;
+  }
+  Fiber* pop_front() noexcept {
+    Fiber* f = front();
+    if (f != nullptr) pop_front(*f);
+    return f;
+  }
+  // Precondition: f is queued.
+  void remove(Fiber& f) noexcept {
+    buf_[f.rq_slot & (cap_ - 1)] = nullptr;
+    --count_;
+  }
+
+ private:
+  void compact() noexcept;
+
+  std::unique_ptr<Fiber*[]> buf_;
+  std::size_t cap_ = 0;   // a power of two (or 0)
+  std::size_t head_ = 0;  // free-running positions: the ring index is `pos & (cap_ - 1)`
+  std::size_t tail_ = 0;
+  std::size_t count_ = 0;  // queued fibers (tombstones excluded)
+};
 
 }  // namespace weft::detail

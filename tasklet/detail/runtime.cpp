@@ -168,6 +168,7 @@ Tasklet start_tasklet(TaskletRecord* r, SpawnOptions&& options, const std::type_
   std::unique_ptr<TaskletRecord> guard(r);
   TaskletRuntime& rt = runtime("spawn()");
   Loop& loop = *Loop::current();
+  loop.reserve_fiber();
   r->loop = &loop;
   r->id = rt.next_id++;
   r->name = std::move(options.name);

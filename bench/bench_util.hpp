@@ -1,0 +1,96 @@
+#pragma once
+// What every weft benchmark shares: argument parsing, medians, and the output
+// (a readable table, or with --json one object per line:
+// {"bench": NAME, "impl": IMPL, "value": X, "unit": UNIT}). Ours and the
+// peer's figures always come from the same run, measured alternately.
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace bench {
+
+struct Args {
+  bool json = false;
+  int runs = 5;        // --runs N: measurements per implementation (the median is reported)
+  double scale = 1.0;  // --quick: a tenth of the work (for smoke runs)
+};
+
+inline Args parse(int argc, char** argv) {
+  Args a;
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--json") == 0) {
+      a.json = true;
+    } else if (std::strcmp(argv[i], "--quick") == 0) {
+      a.scale = 0.1;
+      a.runs = 3;
+    } else if (std::strcmp(argv[i], "--runs") == 0 && i + 1 < argc) {
+      a.runs = std::max(1, std::atoi(argv[++i]));
+    } else {
+      std::fprintf(stderr, "usage: %s [--json] [--quick] [--runs N]\n", argv[0]);
+      std::exit(2);
+    }
+  }
+  return a;
+}
+
+inline double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const std::size_t n = v.size();
+  return n == 0 ? 0.0 : (n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2);
+}
+
+inline double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+// One implementation's measurement function: returns the figure of one run.
+struct Impl {
+  std::string name;
+  double (*run)(long work);
+};
+
+// Measures every implementation `runs` times, alternating between them, and
+// returns the medians in the order given.
+inline std::vector<double> measure(const Args& a, const std::vector<Impl>& impls, long work) {
+  std::vector<std::vector<double>> samples(impls.size());
+  for (int r = 0; r < a.runs; ++r) {
+    for (std::size_t i = 0; i < impls.size(); ++i) samples[i].push_back(impls[i].run(work));
+  }
+  std::vector<double> out;
+  for (auto& s : samples) out.push_back(median(s));
+  return out;
+}
+
+// Prints the figures: the first implementation is ours; every other one is a
+// peer whose ratio to ours is shown. `target` describes the goal in words.
+inline void report(const Args& a, const char* bench, const char* unit, const char* what,
+                   const std::vector<std::string>& names, const std::vector<double>& values,
+                   bool lower_is_better, const char* target) {
+  if (a.json) {
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      std::printf("{\"bench\": \"%s\", \"impl\": \"%s\", \"value\": %.6g, \"unit\": \"%s\"}\n", bench,
+                  names[i].c_str(), values[i], unit);
+    }
+    std::fflush(stdout);
+    return;
+  }
+  std::printf("%-8s %s (%s, %s is better; median of %d runs)\n", bench, what, unit,
+              lower_is_better ? "lower" : "higher", a.runs);
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    std::printf("         %-16s %12.4g %s\n", names[i].c_str(), values[i], unit);
+  }
+  for (std::size_t i = 1; i < names.size(); ++i) {
+    std::printf("         ratio %s / %s = %.3g\n", names[0].c_str(), names[i].c_str(),
+                values[0] / values[i]);
+  }
+  std::printf("         target: %s\n\n", target);
+  std::fflush(stdout);
+}
+
+}  // namespace bench
