@@ -46,6 +46,8 @@ Loop::Loop(const LoopHooks& hooks, LogHandler log, bool handle_signals)
   remote_ = std::make_shared<Remote>();
   remote_->poller = poller_.get();
   if (handle_signals) {
+    ::sigaction(SIGINT, nullptr, &saved_sigint_);
+    ::sigaction(SIGTERM, nullptr, &saved_sigterm_);
     sigint_ = poller_->signal_create(SIGINT, on_quit_signal, this, true);
     sigterm_ = poller_->signal_create(SIGTERM, on_quit_signal, this, true);
   }
@@ -56,8 +58,12 @@ Loop::~Loop() {
   close_remote();
   workers_.reset();
   for (unsigned i = static_cast<unsigned>(ExtSlot::count); i-- > 0;) ext_[i].reset();
-  poller_->signal_destroy(sigterm_);
-  poller_->signal_destroy(sigint_);
+  if (sigint_ != nullptr) {
+    poller_->signal_destroy(sigterm_);
+    poller_->signal_destroy(sigint_);
+    ::sigaction(SIGINT, &saved_sigint_, nullptr);  // what the program had before dispatch()
+    ::sigaction(SIGTERM, &saved_sigterm_, nullptr);
+  }
   poller_.reset();
   tls_loop = previous_;
 }
@@ -326,9 +332,19 @@ void Loop::teardown() noexcept {
         continue;
       }
       f->teardown_round = round;
-      try {
-        kill(*f);
-      } catch (...) {  // kill() throws only for the running fiber, never the loop's own
+      if (f->uninterruptible && f->state == FiberState::runnable) {
+        // Shielded (e.g. a TaskGroup destructor whose members just died): let
+        // it run to its next park; the kill is delivered after the shield.
+        f->kill_pending = true;
+        runq_.remove(*f);
+        f->killer = &main_;
+        main_.state = FiberState::parked;
+        switch_to(*f);
+      } else {
+        try {
+          kill(*f);
+        } catch (...) {  // kill() throws only for the running fiber, never the loop's own
+        }
       }
       f = live_.back();
     }

@@ -10,6 +10,8 @@
 // IO-ready and timed-out tasklets get their turn even under yield_() storms),
 // or when quit() was called. See docs/sched.md.
 
+#include <signal.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -196,6 +198,8 @@ class Loop {
   std::unique_ptr<WorkerPool> workers_;
   Poller::Signal* sigint_ = nullptr;
   Poller::Signal* sigterm_ = nullptr;
+  struct sigaction saved_sigint_ {};   // restored when the loop ends
+  struct sigaction saved_sigterm_ {};
   std::unique_ptr<LoopExtension> ext_[static_cast<unsigned>(ExtSlot::count)];
   Loop* previous_;        // the thread's loop before this one (nullptr)
 };

@@ -118,3 +118,26 @@ TEST_CASE("loop_stats counts what the loop holds") {
 }
 
 }
+
+namespace {
+void custom_handler(int) {}
+}  // namespace
+
+TEST_SUITE("tasklet") {
+
+TEST_CASE("dispatch restores the program's own SIGINT/SIGTERM handlers when it returns") {
+  struct sigaction mine {}, old_int {}, old_term {}, now {};
+  mine.sa_handler = custom_handler;
+  sigemptyset(&mine.sa_mask);
+  ::sigaction(SIGINT, &mine, &old_int);
+  ::sigaction(SIGTERM, &mine, &old_term);
+  run([] {});
+  ::sigaction(SIGINT, nullptr, &now);
+  CHECK(reinterpret_cast<void*>(now.sa_handler) == reinterpret_cast<void*>(custom_handler));
+  ::sigaction(SIGTERM, nullptr, &now);
+  CHECK(reinterpret_cast<void*>(now.sa_handler) == reinterpret_cast<void*>(custom_handler));
+  ::sigaction(SIGINT, &old_int, nullptr);
+  ::sigaction(SIGTERM, &old_term, nullptr);
+}
+
+}

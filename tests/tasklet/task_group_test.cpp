@@ -111,3 +111,32 @@ TEST_CASE("a TaskGroup must live in a tasklet") {
 }
 
 }
+
+TEST_SUITE("tasklet") {
+
+TEST_CASE("at exit, a tasklet waiting in a TaskGroup destructor finishes instead of being leaked") {
+  weft_test::LogCapture log;
+  bool after_group = false;
+  bool unwound = false;
+  weft_test::run_logged(log, [&] {
+    Tasklet::spawn([&] {
+      struct C {
+        bool& f;
+        ~C() { f = true; }
+      } c{unwound};
+      {
+        TaskGroup g;
+        g.spawn([] { Tasklet::sleep(10.0); });
+      }  // the destructor waits (shielded) for the member
+      after_group = true;
+      Tasklet::sleep(10.0);  // the deferred kill lands here
+    });
+    Tasklet::sleep(0.02);
+    weft::quit(0);
+  });
+  CHECK(after_group);
+  CHECK(unwound);
+  CHECK(log.count("survived") == 0);
+}
+
+}
