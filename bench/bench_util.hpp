@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <string>
 #include <utility>
 #include <vector>
@@ -45,9 +46,24 @@ inline double median(std::vector<double> v) {
   return n == 0 ? 0.0 : (n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2);
 }
 
+// Wall time since t0, seconds (for benchmarks that wait on IO or other threads).
 inline double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
+
+// CPU time of the calling thread (user + system), seconds. The CPU-bound
+// benchmarks time themselves with it: on an idle machine it equals wall time,
+// and on a busy one it does not count the time the thread waited for a core.
+inline double thread_cpu_seconds() {
+  timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+struct CpuTimer {
+  double start = thread_cpu_seconds();
+  double seconds() const { return thread_cpu_seconds() - start; }
+};
 
 // One implementation's measurement function: returns the figure of one run.
 struct Impl {

@@ -19,13 +19,13 @@ double weft_spawn(long n) {
     std::vector<weft::TaskletOf<long>> batch;
     batch.reserve(kBatch);
     long sum = 0;
-    auto t0 = std::chrono::steady_clock::now();
+    bench::CpuTimer t0;
     for (long done = 0; done < n; done += kBatch) {
       for (long i = 0; i < kBatch; ++i) batch.push_back(weft::Tasklet::spawn([i] { return i; }));
       for (auto& t : batch) sum += t.join();
       batch.clear();
     }
-    ns = bench::seconds_since(t0) * 1e9 / static_cast<double>(n);
+    ns = t0.seconds() * 1e9 / static_cast<double>(n);
     if (sum < 0) std::abort();
   });
   return ns;
@@ -36,7 +36,7 @@ double fiber_spawn_with(long n, Alloc alloc) {
   std::vector<boost::fibers::fiber> batch;
   batch.reserve(kBatch);
   long sum = 0;
-  auto t0 = std::chrono::steady_clock::now();
+  bench::CpuTimer t0;
   for (long done = 0; done < n; done += kBatch) {
     for (long i = 0; i < kBatch; ++i) {
       batch.emplace_back(std::allocator_arg, alloc, [i, &sum] { sum += i; });
@@ -44,7 +44,7 @@ double fiber_spawn_with(long n, Alloc alloc) {
     for (auto& f : batch) f.join();
     batch.clear();
   }
-  double ns = bench::seconds_since(t0) * 1e9 / static_cast<double>(n);
+  double ns = t0.seconds() * 1e9 / static_cast<double>(n);
   if (sum < 0) std::abort();
   return ns;
 }

@@ -19,10 +19,10 @@ double weft_switch(long n) {
     };
     auto a = weft::Tasklet::spawn(body);
     auto b = weft::Tasklet::spawn(body);
-    auto t0 = std::chrono::steady_clock::now();
+    bench::CpuTimer t0;
     a.join();
     b.join();
-    ns = bench::seconds_since(t0) * 1e9 / (2.0 * n);
+    ns = t0.seconds() * 1e9 / (2.0 * n);
   });
   return ns;
 }
@@ -33,9 +33,9 @@ double context_switch(long n) {
     for (long i = 0; i < n; ++i) main = std::move(main).resume();
     return std::move(main);
   }};
-  auto t0 = std::chrono::steady_clock::now();
+  bench::CpuTimer t0;
   for (long i = 0; i < n; ++i) f = std::move(f).resume();
-  double ns = bench::seconds_since(t0) * 1e9 / (2.0 * n);
+  double ns = t0.seconds() * 1e9 / (2.0 * n);
   f = std::move(f).resume();  // let it return
   return ns;
 }
@@ -44,11 +44,11 @@ double fiber_switch(long n) {
   auto body = [n] {
     for (long i = 0; i < n; ++i) boost::this_fiber::yield();
   };
-  auto t0 = std::chrono::steady_clock::now();
+  bench::CpuTimer t0;
   boost::fibers::fiber a(body), b(body);
   a.join();
   b.join();
-  return bench::seconds_since(t0) * 1e9 / (2.0 * n);
+  return t0.seconds() * 1e9 / (2.0 * n);
 }
 
 }  // namespace

@@ -137,7 +137,11 @@ void Loop::set_daemon(Fiber& f, bool daemon) noexcept {
 
 Fiber* Loop::pick_next_slow() noexcept {
   // ticks_ was already counted by pick_next().
-  if (quit_ || ticks_ >= kPollEvery) return &main_;
+  if (quit_) return &main_;
+  if (ticks_ >= kPollEvery) {
+    if (runq_.empty() || clock_ns() - last_poll_ns_ >= kPollIntervalNs) return &main_;
+    ticks_ = 0;  // polled very recently: keep switching
+  }
   for (;;) {
     Fiber* f = runq_.pop_front();
     if (f == nullptr) return &main_;
@@ -283,6 +287,10 @@ int Loop::run() {
 }
 
 void Loop::poll_once(bool block) {
+  struct Stamp {  // when the poll ended, for pick_next_slow's interval
+    std::int64_t& at;
+    ~Stamp() { at = clock_ns(); }
+  } stamp{last_poll_ns_};
   std::int64_t wait = 0;
   if (block && hooks_.idle != nullptr && hooks_.idle()) block = false;
   if (block) {
