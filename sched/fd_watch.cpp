@@ -26,6 +26,7 @@ void FdWatch::update() noexcept {
     if (want_read_ > 0) events |= Poller::kRead;
     if (want_write_ > 0) events |= Poller::kWrite;
   }
+  armed_ = events;
   loop_->poller().io_set(static_cast<Poller::Io*>(io_), events);
 }
 
@@ -33,6 +34,14 @@ void FdWatch::on_ready(void* owner, int events) noexcept {
   auto* self = static_cast<FdWatch*>(owner);
   if (events & Poller::kRead) self->readers_.notify_all();
   if (events & Poller::kWrite) self->writers_.notify_all();
+  // The watch stays armed after its waiters leave (a socket usually waits
+  // again right away, and re-arming costs libev work); it is disarmed here,
+  // when an event finds nobody waiting for it.
+  if ((events & self->armed_ & ~self->wanted()) != 0) self->update();
+}
+
+int FdWatch::wanted() const noexcept {
+  return (want_read_ > 0 ? Poller::kRead : 0) | (want_write_ > 0 ? Poller::kWrite : 0);
 }
 
 bool FdWatch::wait(int events, Timeout t) {
@@ -42,10 +51,9 @@ bool FdWatch::wait(int events, Timeout t) {
   const bool read = events == Poller::kRead;
   unsigned& want = read ? want_read_ : want_write_;
   ++want;
-  update();
+  if ((armed_ & events) == 0) update();
   Wake w = (read ? readers_ : writers_).wait(d);
-  --want;
-  update();
+  --want;  // stays armed: see on_ready
   if (closed_) return false;
   if (w != Wake::ready) {
     check_wake(w, d, std::string("wait for fd ") + std::to_string(fd_) +

@@ -38,12 +38,14 @@ class FdWatch {
  private:
   bool wait(int events, Timeout t);
   void update() noexcept;
+  int wanted() const noexcept;
   static void on_ready(void* owner, int events) noexcept;
 
   int fd_;
   bool closed_ = false;
   unsigned want_read_ = 0;
   unsigned want_write_ = 0;
+  int armed_ = 0;  // events the poller watches (may outlast the waiters, see on_ready)
   void* io_ = nullptr;  // the poller's watch, created at the first wait
   detail::Loop* loop_;
   WaitList readers_;

@@ -42,6 +42,7 @@ void log(LogLevel level, std::string_view message) noexcept {
       loop->log_handler()(level, message);
       return;
     }
+    if (level == LogLevel::debug) return;
     std::string line = "weft: ";
     line += level_name(level);
     line += ": ";

@@ -15,7 +15,7 @@ enum class LogLevel { debug, info, warning, error };
 using LogHandler = std::function<void(LogLevel, std::string_view)>;
 
 // Logs through the current loop's handler; to stderr when there is no loop or
-// no handler ("weft: error: ...").
+// no handler ("weft: error: ..."), where debug messages are left out.
 void log(LogLevel level, std::string_view message) noexcept;
 
 // Describes the exception in flight inside a catch block, for messages:

@@ -108,7 +108,9 @@ void Poller::io_set(Io* io, int events) noexcept {
   io->events = events;
   if (events == 0) return;
   int ev_events = ((events & kRead) ? EV_READ : 0) | ((events & kWrite) ? EV_WRITE : 0);
-  ev_io_set(&io->w, io->w.fd, ev_events);
+  // ev_io_modify, not ev_io_set: the latter marks the fd as new, which makes
+  // libev re-add it to epoll (a failing EPOLL_CTL_ADD) on every re-arm.
+  ev_io_modify(&io->w, ev_events);
   ev_io_start(impl_->ev, &io->w);
 }
 
