@@ -1,0 +1,31 @@
+#include "mailbox/address.hpp"
+
+#include "mailbox/detail/mailbox_state.hpp"
+#include "mailbox/detail/remote_inbox.hpp"
+#include "sched/detail/loop.hpp"
+#include "tasklet/detail/runtime.hpp"
+
+namespace weft {
+
+Address::Address(const Tasklet& t) {
+  detail::TaskletRecord* r = t.record();
+  if (r == nullptr) throw std::logic_error("weft: Address of an empty Tasklet handle");
+  if (r->loop != detail::Loop::current()) {
+    throw std::logic_error("weft: the Address of tasklet '" + detail::name_of(*r) +
+                           "' must be made on its own loop's thread");
+  }
+  if (r->state == detail::FiberState::finished) {
+    inbox_ = std::make_shared<detail::RemoteInbox>(LoopRef(), nullptr, nullptr);
+    inbox_->closed.store(true);
+    return;
+  }
+  inbox_ = detail::MailboxState::of(*r).remote();
+}
+
+bool Address::push(detail::Envelope* e) const noexcept { return inbox_->push(e); }
+
+bool Address::alive() const noexcept {
+  return inbox_ != nullptr && !inbox_->closed.load(std::memory_order_acquire);
+}
+
+}  // namespace weft

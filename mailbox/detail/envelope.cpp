@@ -1,0 +1,96 @@
+// Envelope blocks and their per-loop free list.
+//
+// Why a free list: a message round trip allocates and frees one envelope, and
+// on the ping-pong path that is a visible share of the time. Every block of
+// the common size is a plain ::operator new(kEnvelopeBlock), so a block made
+// on one thread (a thread-safe send) can be freed into another loop's list.
+// The list hangs off the loop (ExtSlot::mailbox) and is capped, so a burst of
+// cross-thread messages does not pin memory for ever.
+
+#include <memory>
+#include <new>
+#include <vector>
+
+#include "mailbox/detail/envelope.hpp"
+#include "sched/detail/loop.hpp"
+#include "sched/park.hpp"
+
+namespace weft::detail {
+
+namespace {
+
+constexpr std::size_t kPoolCap = 4096;
+
+struct EnvelopePool final : LoopExtension {
+  EnvelopePool() { free.reserve(kPoolCap); }
+  ~EnvelopePool() override {
+    for (void* p : free) ::operator delete(p);
+  }
+  std::vector<void*> free;  // blocks of kEnvelopeBlock bytes
+};
+
+// The current loop's pool; created on first use when `create`.
+EnvelopePool* pool_here(bool create) noexcept {
+  Loop* loop = Loop::current();
+  if (loop == nullptr) return nullptr;
+  std::unique_ptr<LoopExtension>& slot = loop->ext(ExtSlot::mailbox);
+  if (!slot) {
+    if (!create) return nullptr;
+    try {
+      slot = std::make_unique<EnvelopePool>();
+    } catch (...) {
+      return nullptr;
+    }
+  }
+  return static_cast<EnvelopePool*>(slot.get());
+}
+
+constexpr bool over_aligned(std::size_t align) noexcept {
+  return align > alignof(std::max_align_t);
+}
+
+}  // namespace
+
+void* allocate_block(std::size_t size, std::size_t align) {
+  if (over_aligned(align)) return ::operator new(size, std::align_val_t(align));
+  if (size > kEnvelopeBlock) return ::operator new(size);
+  if (EnvelopePool* pool = pool_here(true); pool != nullptr && !pool->free.empty()) {
+    void* p = pool->free.back();
+    pool->free.pop_back();
+    return p;
+  }
+  return ::operator new(kEnvelopeBlock);
+}
+
+void release_block(void* block, std::uint32_t size, std::size_t align) noexcept {
+  if (over_aligned(align)) {
+    ::operator delete(block, std::align_val_t(align));
+    return;
+  }
+  if (size <= kEnvelopeBlock) {
+    EnvelopePool* pool = pool_here(false);
+    if (pool != nullptr && pool->free.size() < kPoolCap) {
+      pool->free.push_back(block);  // never reallocates: reserved to the cap
+      return;
+    }
+  }
+  ::operator delete(block);
+}
+
+void free_envelope(Envelope* e) noexcept {
+  if (CallSlot* s = e->call) {
+    // An unanswered call whose caller still waits: it will never be answered.
+    e->call = nullptr;
+    s->env = nullptr;
+    s->dropped = true;
+    s->done = true;
+    unpark(*s->caller, Wake::ready, true);
+  }
+  if (e->ops->destroy != nullptr) e->ops->destroy(e->payload_raw());
+  const std::uint32_t size = e->block;
+  const std::size_t align = e->align;
+  e->~Envelope();
+  release_block(e, size, align);
+}
+
+}  // namespace weft::detail

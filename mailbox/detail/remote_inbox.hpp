@@ -1,0 +1,49 @@
+#pragma once
+// The thread-safe door into one mailbox.
+//
+// Senders on other threads push envelopes onto a lock-free stack (one CAS);
+// the sender whose push found the stack empty posts one drain to the loop
+// (LoopRef::post, which wakes it through ev_async). The drain, on the loop
+// thread, takes the whole stack with one exchange, reverses it (so each
+// thread's messages keep their order) and appends it to the mailbox. So a
+// burst of messages costs one wake-up and one posted function, not one each.
+//
+// Shared by the mailbox and every Address; outlives both as needed. When the
+// mailbox goes (its tasklet finished) the door closes: later sends return
+// false, and whatever raced past the check is freed by the next drain or by
+// the destructor (on whichever thread drops the last reference).
+
+#include <atomic>
+#include <memory>
+
+#include "mailbox/detail/envelope.hpp"
+#include "sched/loop.hpp"
+
+namespace weft::detail {
+
+class Loop;
+class MailboxState;
+
+struct RemoteInbox : std::enable_shared_from_this<RemoteInbox> {
+  RemoteInbox(LoopRef ref, const Loop* id, MailboxState* mailbox) noexcept
+      : loop(std::move(ref)), loop_id(id), box(mailbox) {}
+  ~RemoteInbox();
+  RemoteInbox(const RemoteInbox&) = delete;
+  RemoteInbox& operator=(const RemoteInbox&) = delete;
+
+  // Thread-safe: queues e for the mailbox (owned from now on). False, with e
+  // freed, when the door is closed.
+  bool push(Envelope* e) noexcept;
+  // Loop thread: moves what is queued into the mailbox (frees it when closed).
+  void drain() noexcept;
+  // Loop thread: the mailbox is going; frees what is queued.
+  void close() noexcept;
+
+  std::atomic<Envelope*> head{nullptr};  // newest first
+  std::atomic<bool> closed{false};
+  const LoopRef loop;                    // where drains are posted
+  const Loop* const loop_id;             // the owner's loop (same-thread fast path)
+  MailboxState* box;                     // loop thread only; nullptr once closed
+};
+
+}  // namespace weft::detail

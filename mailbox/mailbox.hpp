@@ -1,0 +1,93 @@
+#pragma once
+// Mailboxes (Concurrence's Tasklet.send / call / receive / receiver).
+//
+// Every tasklet has a mailbox, created on first use and destroyed (with what
+// is still in it) when the tasklet finishes. Messages are plain C++ values:
+//
+//   auto echo = weft::receiver([](weft::Message& m) {
+//     if (auto* s = m.get_if<std::string>()) m.reply(*s + "!");
+//   });
+//   weft::send(echo, Ping{});                                 // asynchronous
+//   std::string r = weft::call<std::string>(echo, std::string("hi"), 1.0);
+//
+// A send to a tasklet parked in receive() puts it first in the run queue: it
+// runs as soon as the sender parks or yields (the receiver is preferred over
+// every other runnable tasklet, as in Concurrence; the sender is not switched
+// out, so a send never blocks unless the mailbox is bounded and full).
+// Everything here is loop-thread only; from another OS thread use
+// weft::Address (mailbox/address.hpp).
+
+#include <cstddef>
+#include <optional>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "mailbox/call_error.hpp"
+#include "mailbox/message.hpp"
+#include "sched/timeout.hpp"
+#include "tasklet/tasklet.hpp"
+
+namespace weft {
+
+// Appends `msg` (a value of any movable type, or a received Message forwarded
+// with std::move) to t's mailbox. Returns false, dropping it, when t has
+// finished. When t was spawned with max_mailbox_len and its mailbox is full,
+// parks until there is room; throws TimeoutError when `timeout` passes first
+// (the message is not sent), TaskletExit when the caller is killed, and
+// NotInTasklet when it would have to wait outside a tasklet. Throws
+// std::logic_error for an empty handle, a tasklet of another loop, or a
+// tasklet waiting for room in its own mailbox.
+template <class M>
+bool send(const Tasklet& t, M&& msg, Timeout timeout = weft::current);
+
+// send() that never parks: returns false when t has finished or its bounded
+// mailbox is full (the message is dropped). Throws as send() otherwise.
+template <class M>
+bool try_send(const Tasklet& t, M&& msg);
+
+// Sends `msg` to t and waits for the receiver's reply (Message::reply) of
+// type R (void: any reply). The timeout covers the whole call (waiting for
+// room in a bounded mailbox, then for the reply); when it passes, TimeoutError
+// is thrown and a later reply is dropped. Throws CallError when t has
+// finished or the message is destroyed unanswered, whatever the receiver
+// passed to reply_error(), std::logic_error on a reply of another type than R,
+// a call to itself, or an empty handle, and TaskletExit when killed. Must be
+// called from a tasklet.
+template <class R = void, class M>
+R call(const Tasklet& t, M&& msg, Timeout timeout = weft::current);
+
+// The oldest message in the current tasklet's mailbox; parks until one
+// arrives. Throws TimeoutError when `timeout` passes first, TaskletExit when
+// killed (the mailbox keeps its messages either way). Must be called from a tasklet.
+Message receive(Timeout timeout = weft::current);
+
+// The oldest message, or an empty Message when there is none. Never parks.
+// Must be called from a tasklet.
+Message try_receive();
+
+// Up to `max_size` messages, oldest first (Concurrence's receive_batch). Parks
+// until one message is pending (bounded by `timeout`: TimeoutError), then up
+// to `batch_timeout` longer for the batch to fill; returns at once when
+// `max_size` are pending, and fewer when batch_timeout passes. An enclosing
+// DeadlineScope that ends first throws TimeoutError (the messages stay in the
+// mailbox). Throws std::invalid_argument when max_size is 0, TaskletExit when
+// killed. Must be called from a tasklet.
+std::vector<Message> receive_batch(std::size_t max_size, Timeout batch_timeout = weft::never,
+                                   Timeout timeout = weft::current);
+
+// Spawns a tasklet that receives messages for ever and calls f(Message&) on
+// each. An exception from f is logged with the tasklet's name and the
+// receiver goes on; when the message was an unanswered call, its caller gets
+// that exception. kill() (TaskletExit) ends it. The tasklet's name is derived
+// from f's type unless options.name is set.
+template <class F>
+Tasklet receiver(F&& f, SpawnOptions options = {});
+
+// How many messages wait in t's mailbox (0 when it has none yet or finished).
+// Throws std::logic_error for an empty handle.
+std::size_t mailbox_size(const Tasklet& t);
+
+}  // namespace weft
+
+#include "mailbox/mailbox_impl.hpp"

@@ -1,0 +1,118 @@
+#pragma once
+// Template bodies of message.hpp.
+
+#include <type_traits>
+
+namespace weft {
+
+namespace detail {
+
+// The mailbox module's access to a Message's envelope.
+struct MessageAccess {
+  static Message wrap(Envelope* e) noexcept { return Message(e); }
+  static Envelope* release(Message& m) noexcept { return std::exchange(m.env_, nullptr); }
+  static Envelope* peek(const Message& m) noexcept { return m.env_; }
+};
+
+// Stores a reply in the call's slot; throws std::logic_error when `e` cannot
+// be answered (empty, sent rather than called, or already answered).
+void deliver_reply(Envelope* e, const std::type_info& type, void* value, bool rvalue);
+void deliver_error(Envelope* e, std::exception_ptr error);
+
+// The one parameter of a message handler.
+template <class F>
+struct handler_traits : handler_traits<decltype(&F::operator())> {};
+template <class R, class A>
+struct handler_traits<R (*)(A)> {
+  using arg = A;
+};
+template <class R, class A>
+struct handler_traits<R (*)(A) noexcept> {
+  using arg = A;
+};
+template <class C, class R, class A>
+struct handler_traits<R (C::*)(A)> {
+  using arg = A;
+};
+template <class C, class R, class A>
+struct handler_traits<R (C::*)(A) const> {
+  using arg = A;
+};
+template <class C, class R, class A>
+struct handler_traits<R (C::*)(A) noexcept> {
+  using arg = A;
+};
+template <class C, class R, class A>
+struct handler_traits<R (C::*)(A) const noexcept> {
+  using arg = A;
+};
+
+}  // namespace detail
+
+template <class T>
+Message Message::of(T&& value) {
+  static_assert(!std::is_same_v<std::decay_t<T>, Message>, "weft: Message::of(a Message)");
+  return Message(detail::make_envelope(std::forward<T>(value)));
+}
+
+template <class T>
+bool Message::is() const noexcept {
+  return env_ != nullptr && *env_->ops->type == typeid(T);
+}
+
+template <class T>
+T* Message::get_if() noexcept {
+  return is<T>() ? env_->payload<T>() : nullptr;
+}
+
+template <class T>
+const T* Message::get_if() const noexcept {
+  return is<T>() ? env_->payload<T>() : nullptr;
+}
+
+template <class T>
+T& Message::as() {
+  if (!is<T>()) throw_not_a(typeid(T));
+  return *env_->payload<T>();
+}
+
+template <class T>
+const T& Message::as() const {
+  if (!is<T>()) throw_not_a(typeid(T));
+  return *env_->payload<T>();
+}
+
+template <class H>
+bool Message::visit_one(H& handler) {
+  using A = typename detail::handler_traits<std::remove_cvref_t<H>>::arg;
+  using T = std::remove_cvref_t<A>;
+  if constexpr (std::is_same_v<T, Message>) {
+    static_assert(std::is_lvalue_reference_v<A>, "weft: a fallback handler takes Message&");
+    handler(*this);
+    return true;
+  } else {
+    T* p = get_if<T>();
+    if (p == nullptr) return false;
+    if constexpr (std::is_lvalue_reference_v<A>) {
+      handler(*p);
+    } else {
+      handler(std::move(*p));
+    }
+    return true;
+  }
+}
+
+template <class... Handlers>
+bool Message::visit(Handlers&&... handlers) {
+  return (visit_one(handlers) || ...);
+}
+
+template <class V>
+void Message::reply(V&& value) {
+  using T = std::remove_cvref_t<V>;
+  static_assert(!std::is_array_v<T>, "weft: reply with a std::string (or a pointer), not an array");
+  constexpr bool movable = std::is_rvalue_reference_v<V&&> && !std::is_const_v<std::remove_reference_t<V>>;
+  detail::deliver_reply(env_, typeid(T), const_cast<T*>(std::addressof(value)), movable);
+}
+
+}  // namespace weft
