@@ -1,0 +1,542 @@
+#include "io/socket.hpp"
+
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+
+#include "sched/errors.hpp"
+#include "sched/fd_watch.hpp"
+#include "tasklet/tasklet.hpp"
+
+namespace weft {
+
+namespace {
+
+using detail::LazyDeadline;
+
+// "Connection refused (ECONNREFUSED)"
+std::string errno_text(int err) {
+  std::string s = std::strerror(err);
+  if (const char* name = ::strerrorname_np(err)) {
+    s += " (";
+    s += name;
+    s += ")";
+  }
+  return s;
+}
+
+bool is_tcp(const Endpoint& e) {
+  return e.family() == Endpoint::Family::ipv4 || e.family() == Endpoint::Family::ipv6;
+}
+
+int open_socket(const Endpoint& e, const char* purpose) {
+  if (e.empty()) {
+    throw std::invalid_argument(std::string("weft: cannot ") + purpose + " an empty Endpoint");
+  }
+  const int fd = ::socket(e.domain(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    const int err = errno;
+    throw IoError(std::string("weft: cannot create a socket to ") + purpose + " " +
+                      e.to_string() + ": " + errno_text(err),
+                  err);
+  }
+  return fd;
+}
+
+}  // namespace
+
+Socket::Socket() noexcept = default;
+
+Socket::Socket(int fd) : fd_(fd) {
+  if (fd < 0) throw std::invalid_argument("weft: Socket adopting a negative file descriptor");
+  const int flags = ::fcntl(fd, F_GETFL);
+  if (flags < 0 || ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0 ||
+      ::fcntl(fd, F_SETFD, FD_CLOEXEC) < 0) {
+    const int err = errno;
+    fd_ = -1;
+    throw IoError("weft: cannot adopt fd " + std::to_string(fd) + ": " + errno_text(err), err);
+  }
+}
+
+Socket::Socket(Socket&& o) noexcept
+    : fd_(std::exchange(o.fd_, -1)),
+      use_send_(o.use_send_),
+      drained_(o.drained_),
+      accept_nodelay_(o.accept_nodelay_),
+      watch_(std::move(o.watch_)),
+      peer_(o.peer_) {}
+
+Socket& Socket::operator=(Socket&& o) noexcept {
+  if (this == &o) return *this;
+  close();
+  watch_ = std::move(o.watch_);
+  fd_ = std::exchange(o.fd_, -1);
+  use_send_ = o.use_send_;
+  drained_ = o.drained_;
+  accept_nodelay_ = o.accept_nodelay_;
+  peer_ = o.peer_;
+  return *this;
+}
+
+Socket::~Socket() { close(); }
+
+// ---------------------------------------------------------------- describing
+
+std::string Socket::describe() const {
+  if (!peer_.empty()) return peer_.to_string();
+  if (fd_ >= 0) {
+    sockaddr_storage ss{};
+    socklen_t len = sizeof ss;
+    if (::getsockname(fd_, reinterpret_cast<sockaddr*>(&ss), &len) == 0) {
+      try {
+        const Endpoint e = Endpoint::from_sockaddr(reinterpret_cast<sockaddr*>(&ss), len);
+        if (e.family() != Endpoint::Family::unix_path || !e.address().empty()) {
+          return e.to_string();
+        }
+      } catch (const std::invalid_argument&) {
+        // not a socket of ours: fall through to the fd number
+      }
+    }
+    return "fd " + std::to_string(fd_);
+  }
+  return "a closed socket";
+}
+
+namespace {
+
+std::string op_text(int op, const std::string& who) {
+  switch (op) {
+    case 0:
+      return "read from " + who;
+    case 1:
+      return "write to " + who;
+    case 2:
+      return "accept on " + who;
+    case 3:
+      return "connect to " + who;
+    case 4:
+      return "wait for " + who + " to be readable";
+    default:
+      return "wait for " + who + " to be writable";
+  }
+}
+
+}  // namespace
+
+void Socket::check_open(Op op) const {
+  if (fd_ < 0) {
+    throw SocketClosedError("weft: " + op_text(static_cast<int>(op), describe()) +
+                            " failed: the socket is closed");
+  }
+}
+
+void Socket::throw_errno(Op op, int err) const {
+  const std::string what = "weft: " + op_text(static_cast<int>(op), describe()) + " failed: ";
+  if (err == ECONNRESET) {
+    throw ConnectionResetError(what + "the peer reset the connection (ECONNRESET)", err);
+  }
+  if (err == EPIPE) {
+    throw ConnectionResetError(what + "the connection is closed for writing (EPIPE)", err);
+  }
+  if (err == EMFILE || err == ENFILE) {
+    throw IoError(what + errno_text(err) +
+                      "; raise the limit on open files (ulimit -n) or close connections",
+                  err);
+  }
+  throw IoError(what + errno_text(err), err);
+}
+
+// ---------------------------------------------------------------- parking
+
+void Socket::park(Op op, LazyDeadline& d) {
+  if (!watch_) watch_ = std::make_unique<FdWatch>(fd_);
+  const bool write = op == Op::write || op == Op::connect || op == Op::wait_write;
+  bool ready;
+  try {
+    ready = write ? watch_->wait_writable(d.remaining()) : watch_->wait_readable(d.remaining());
+  } catch (const TimeoutError&) {
+    throw_timeout(d.get(), op_text(static_cast<int>(op), describe()));
+  }
+  if (!ready) {
+    throw SocketClosedError("weft: " + op_text(static_cast<int>(op), describe()) +
+                            " failed: the socket was closed while waiting");
+  }
+}
+
+void Socket::wait_readable(Timeout t) {
+  check_open(Op::wait_read);
+  LazyDeadline d(t);
+  park(Op::wait_read, d);
+}
+
+void Socket::wait_writable(Timeout t) {
+  check_open(Op::wait_write);
+  LazyDeadline d(t);
+  park(Op::wait_write, d);
+}
+
+std::size_t Socket::waiting_readers() const noexcept {
+  return watch_ ? watch_->waiting_readers() : 0;
+}
+
+std::size_t Socket::waiting_writers() const noexcept {
+  return watch_ ? watch_->waiting_writers() : 0;
+}
+
+// ---------------------------------------------------------------- reading and writing
+
+long Socket::read_nowait(void* buf, std::size_t n) {
+  drained_ = false;
+  for (;;) {
+    const ssize_t r = ::read(fd_, buf, n);
+    if (r >= 0) {
+      drained_ = r > 0 && static_cast<std::size_t>(r) < n;
+      return static_cast<long>(r);
+    }
+    const int err = errno;
+    if (err == EINTR) continue;
+    if (err == EAGAIN || err == EWOULDBLOCK) return -1;
+    throw_errno(Op::read, err);
+  }
+}
+
+std::size_t Socket::read(void* buf, std::size_t n, LazyDeadline& d) {
+  check_open(Op::read);
+  if (n == 0) return 0;
+  if (drained_) {
+    try {
+      park(Op::read, d);
+    } catch (const TimeoutError&) {
+      const long r = read_nowait(buf, n);  // the skipped attempt: data may be there after all
+      if (r >= 0) return static_cast<std::size_t>(r);
+      throw;
+    }
+  }
+  for (;;) {
+    const long r = read_nowait(buf, n);
+    if (r >= 0) return static_cast<std::size_t>(r);
+    park(Op::read, d);
+  }
+}
+
+std::size_t Socket::read(std::span<char> buf, Timeout t) {
+  LazyDeadline d(t);
+  return read(buf.data(), buf.size(), d);
+}
+
+void Socket::read_exactly(void* buf, std::size_t n, LazyDeadline& d, const char* what) {
+  auto* p = static_cast<char*>(buf);
+  std::size_t got = 0;
+  while (got < n) {
+    const std::size_t r = read(p + got, n - got, d);
+    if (r == 0) {
+      throw EofError("weft: " + std::string(what) + " of " + std::to_string(n) + " bytes from " +
+                     describe() + " failed: the peer closed the connection after " +
+                     std::to_string(got) + " bytes");
+    }
+    got += r;
+  }
+}
+
+void Socket::read_exactly(std::span<char> buf, Timeout t) {
+  LazyDeadline d(t);
+  read_exactly(buf.data(), buf.size(), d, "read_exactly");
+}
+
+std::size_t Socket::write(std::string_view data, Timeout t) {
+  LazyDeadline d(t);
+  return write(data.data(), data.size(), d);
+}
+
+std::size_t Socket::write(const void* data, std::size_t n, LazyDeadline& d) {
+  check_open(Op::write);
+  if (n == 0) return 0;
+  for (;;) {
+    const ssize_t r = use_send_ ? ::send(fd_, data, n, MSG_NOSIGNAL) : ::write(fd_, data, n);
+    if (r >= 0) return static_cast<std::size_t>(r);
+    const int err = errno;
+    if (err == EINTR) continue;
+    if (err == ENOTSOCK && use_send_) {
+      use_send_ = false;  // a pipe or another fd: plain write() from now on
+      continue;
+    }
+    if (err == EAGAIN || err == EWOULDBLOCK) {
+      park(Op::write, d);
+      continue;
+    }
+    throw_errno(Op::write, err);
+  }
+}
+
+void Socket::write_all(const void* data, std::size_t n, LazyDeadline& d) {
+  check_open(Op::write);
+  const auto* p = static_cast<const char*>(data);
+  std::size_t done = 0;
+  while (done < n) {
+    const ssize_t r =
+        use_send_ ? ::send(fd_, p + done, n - done, MSG_NOSIGNAL) : ::write(fd_, p + done, n - done);
+    if (r >= 0) {
+      done += static_cast<std::size_t>(r);
+      continue;
+    }
+    const int err = errno;
+    if (err == EINTR) continue;
+    if (err == ENOTSOCK && use_send_) {
+      use_send_ = false;
+      continue;
+    }
+    if (err == EAGAIN || err == EWOULDBLOCK) {
+      park(Op::write, d);
+      continue;
+    }
+    throw_errno(Op::write, err);
+  }
+}
+
+void Socket::write_all(std::string_view data, Timeout t) {
+  LazyDeadline d(t);
+  write_all(data.data(), data.size(), d);
+}
+
+// ---------------------------------------------------------------- connect, listen, accept
+
+Socket Socket::connect(const Endpoint& to, Timeout t, const SocketOptions& o) {
+  Socket s;
+  s.fd_ = open_socket(to, "connect to");
+  s.peer_ = to;
+  if (is_tcp(to) && o.nodelay) s.set_nodelay(true);
+  if (o.recv_buffer > 0) s.set_recv_buffer_size(o.recv_buffer);
+  if (o.send_buffer > 0) s.set_send_buffer_size(o.send_buffer);
+  LazyDeadline d(t);
+  for (;;) {
+    if (::connect(s.fd_, to.data(), to.size()) == 0) return s;
+    const int err = errno;
+    if (err == EINPROGRESS || err == EINTR) break;
+    if (err == EAGAIN && to.family() == Endpoint::Family::unix_path) {
+      // A Unix listener's backlog is full: poll for room (there is no readiness to wait for).
+      const Timeout left = d.remaining();
+      if (left.duration().count() <= 0 && !left.is_never()) {
+        throw_timeout(d.get(), "connect to " + to.to_string());
+      }
+      Tasklet::sleep(left.is_never() ? std::chrono::nanoseconds(std::chrono::milliseconds(10))
+                                     : std::min<std::chrono::nanoseconds>(
+                                           left.duration(), std::chrono::milliseconds(10)));
+      continue;
+    }
+    s.throw_errno(Op::connect, err);
+  }
+  s.park(Op::connect, d);
+  int err = 0;
+  socklen_t len = sizeof err;
+  if (::getsockopt(s.fd_, SOL_SOCKET, SO_ERROR, &err, &len) < 0) err = errno;
+  if (err != 0) s.throw_errno(Op::connect, err);
+  return s;
+}
+
+Socket Socket::connect(std::string_view host, std::uint16_t port, Timeout t,
+                       const SocketOptions& o) {
+  LazyDeadline d(t);
+  const std::string target = std::string(host) + " port " + std::to_string(port);
+  std::vector<Endpoint> endpoints;
+  try {
+    endpoints = Endpoint::resolve(host, port, d.remaining());
+  } catch (const TimeoutError&) {
+    throw_timeout(d.get(), "resolving " + std::string(host));
+  }
+  std::string errors;
+  int last_errno = 0;
+  for (const Endpoint& e : endpoints) {
+    try {
+      return connect(e, d.remaining(), o);
+    } catch (const TimeoutError&) {
+      throw_timeout(d.get(), "connect to " + target);
+    } catch (const IoError& err) {
+      if (!errors.empty()) errors += "; ";
+      errors += err.what();
+      last_errno = err.error_number();
+    }
+  }
+  throw IoError("weft: connect to " + target + " failed at every address: " + errors, last_errno);
+}
+
+Socket Socket::listen(const Endpoint& at, const ListenOptions& o) {
+  Socket s;
+  s.fd_ = open_socket(at, "listen on");
+  const bool tcp = is_tcp(at);
+  const std::string where = at.to_string();
+  auto fail = [&](const char* step) {
+    const int err = errno;
+    throw IoError("weft: cannot listen on " + where + ": " + step + " failed: " + errno_text(err),
+                  err);
+  };
+  const int one = 1;
+  if (tcp && o.reuseaddr && ::setsockopt(s.fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0) {
+    fail("SO_REUSEADDR");
+  }
+  if (o.reuseport && ::setsockopt(s.fd_, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) < 0) {
+    fail("SO_REUSEPORT");
+  }
+  if (at.family() == Endpoint::Family::ipv6) {
+    const int v6only = o.v6only ? 1 : 0;
+    if (::setsockopt(s.fd_, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof v6only) < 0) {
+      fail("IPV6_V6ONLY");
+    }
+  }
+  if (o.recv_buffer > 0) s.set_recv_buffer_size(o.recv_buffer);
+  if (o.send_buffer > 0) s.set_send_buffer_size(o.send_buffer);
+  if (::bind(s.fd_, at.data(), at.size()) < 0) fail("bind");
+  if (::listen(s.fd_, o.backlog) < 0) fail("listen");
+  s.accept_nodelay_ = tcp && o.nodelay;
+  return s;
+}
+
+Socket Socket::accept(Timeout t) {
+  check_open(Op::accept);
+  LazyDeadline d(t);
+  for (;;) {
+    sockaddr_storage ss{};
+    socklen_t len = sizeof ss;
+    const int fd =
+        ::accept4(fd_, reinterpret_cast<sockaddr*>(&ss), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd >= 0) {
+      Socket c;
+      c.fd_ = fd;
+      if (len > 0 && ss.ss_family != AF_UNIX) {
+        c.peer_ = Endpoint::from_sockaddr(reinterpret_cast<sockaddr*>(&ss), len);
+      }
+      if (accept_nodelay_) {
+        const int one = 1;
+        ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+      }
+      return c;
+    }
+    const int err = errno;
+    switch (err) {
+      case EINTR:
+      case ECONNABORTED:
+      case EPROTO:  // Linux passes pending network errors to accept: retry (man accept(2))
+        continue;
+      case EAGAIN:
+#if EAGAIN != EWOULDBLOCK
+      case EWOULDBLOCK:
+#endif
+        park(Op::accept, d);
+        continue;
+      default:
+        throw_errno(Op::accept, err);
+    }
+  }
+}
+
+// ---------------------------------------------------------------- ending
+
+void Socket::shutdown(Shutdown how) {
+  check_open(Op::write);
+  const int h = how == Shutdown::read ? SHUT_RD : how == Shutdown::write ? SHUT_WR : SHUT_RDWR;
+  if (::shutdown(fd_, h) < 0) {
+    const int err = errno;
+    throw IoError("weft: shutdown of " + describe() + " failed: " + errno_text(err), err);
+  }
+}
+
+void Socket::close() noexcept {
+  if (fd_ < 0) return;
+  if (watch_) watch_->close();  // parked tasklets wake and throw SocketClosedError
+  ::close(fd_);
+  fd_ = -1;
+}
+
+void Socket::close_with_reset() noexcept {
+  if (fd_ < 0) return;
+  const linger l{1, 0};
+  ::setsockopt(fd_, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+  close();
+}
+
+int Socket::release() noexcept {
+  watch_.reset();
+  return std::exchange(fd_, -1);
+}
+
+// ---------------------------------------------------------------- addresses and options
+
+Endpoint Socket::local_endpoint() const {
+  check_open(Op::wait_read);
+  sockaddr_storage ss{};
+  socklen_t len = sizeof ss;
+  if (::getsockname(fd_, reinterpret_cast<sockaddr*>(&ss), &len) < 0) {
+    const int err = errno;
+    throw IoError("weft: getsockname of fd " + std::to_string(fd_) + " failed: " + errno_text(err),
+                  err);
+  }
+  return Endpoint::from_sockaddr(reinterpret_cast<sockaddr*>(&ss), len);
+}
+
+Endpoint Socket::peer_endpoint() const {
+  if (!peer_.empty()) return peer_;
+  check_open(Op::wait_read);
+  sockaddr_storage ss{};
+  socklen_t len = sizeof ss;
+  if (::getpeername(fd_, reinterpret_cast<sockaddr*>(&ss), &len) < 0) {
+    const int err = errno;
+    throw IoError("weft: getpeername of fd " + std::to_string(fd_) + " failed: " + errno_text(err),
+                  err);
+  }
+  return Endpoint::from_sockaddr(reinterpret_cast<sockaddr*>(&ss), len);
+}
+
+int Socket::get_int_option(int level, int name, const char* what) const {
+  check_open(Op::wait_read);
+  int v = 0;
+  socklen_t len = sizeof v;
+  if (::getsockopt(fd_, level, name, &v, &len) < 0) {
+    const int err = errno;
+    throw IoError(std::string("weft: reading ") + what + " of " + describe() + " failed: " +
+                      errno_text(err),
+                  err);
+  }
+  return v;
+}
+
+void Socket::set_int_option(int level, int name, int value, const char* what) {
+  check_open(Op::wait_write);
+  if (::setsockopt(fd_, level, name, &value, sizeof value) < 0) {
+    const int err = errno;
+    throw IoError(std::string("weft: setting ") + what + " on " + describe() + " failed: " +
+                      errno_text(err),
+                  err);
+  }
+}
+
+void Socket::set_nodelay(bool on) { set_int_option(IPPROTO_TCP, TCP_NODELAY, on, "TCP_NODELAY"); }
+bool Socket::nodelay() const { return get_int_option(IPPROTO_TCP, TCP_NODELAY, "TCP_NODELAY") != 0; }
+void Socket::set_reuseaddr(bool on) {
+  set_int_option(SOL_SOCKET, SO_REUSEADDR, on, "SO_REUSEADDR");
+}
+bool Socket::reuseaddr() const {
+  return get_int_option(SOL_SOCKET, SO_REUSEADDR, "SO_REUSEADDR") != 0;
+}
+void Socket::set_reuseport(bool on) {
+  set_int_option(SOL_SOCKET, SO_REUSEPORT, on, "SO_REUSEPORT");
+}
+bool Socket::reuseport() const {
+  return get_int_option(SOL_SOCKET, SO_REUSEPORT, "SO_REUSEPORT") != 0;
+}
+void Socket::set_recv_buffer_size(int bytes) {
+  set_int_option(SOL_SOCKET, SO_RCVBUF, bytes, "SO_RCVBUF");
+}
+int Socket::recv_buffer_size() const { return get_int_option(SOL_SOCKET, SO_RCVBUF, "SO_RCVBUF"); }
+void Socket::set_send_buffer_size(int bytes) {
+  set_int_option(SOL_SOCKET, SO_SNDBUF, bytes, "SO_SNDBUF");
+}
+int Socket::send_buffer_size() const { return get_int_option(SOL_SOCKET, SO_SNDBUF, "SO_SNDBUF"); }
+
+}  // namespace weft

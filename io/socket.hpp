@@ -1,0 +1,190 @@
+#pragma once
+// Socket: a stream socket (TCP over IPv4/IPv6, or Unix) whose calls look
+// blocking but only park the calling tasklet.
+//
+//   weft::Socket s = weft::Socket::connect(weft::Endpoint::ip("127.0.0.1", 7), 2.0);
+//   s.write_all("ping\n");
+//   char buf[64];
+//   std::size_t n = s.read(buf, sizeof buf, 1.0);  // 0 at EOF
+//
+// IO is optimistic: each call tries the system call first and parks on the
+// fd's readiness (sched/fd_watch.hpp) only when it would block. Every call
+// that may park takes a Timeout (default: the enclosing DeadlineScope) and
+// throws TimeoutError when it passes, TaskletExit when the tasklet is killed.
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "io/endpoint.hpp"
+#include "io/errors.hpp"
+#include "io/detail/lazy_deadline.hpp"
+#include "sched/timeout.hpp"
+
+namespace weft {
+
+class FdWatch;
+class BufferedStream;
+
+// Options of a connecting socket.
+struct SocketOptions {
+  // TCP_NODELAY (TCP only): small writes leave at once.
+  bool nodelay = true;
+  // SO_RCVBUF / SO_SNDBUF in bytes; 0 keeps the system's default.
+  int recv_buffer = 0;
+  int send_buffer = 0;
+};
+
+// Options of a listening socket.
+struct ListenOptions {
+  // Length of the kernel's queue of connections not yet accepted.
+  int backlog = 1024;
+  // SO_REUSEADDR: rebind a port whose old connections are in TIME_WAIT.
+  bool reuseaddr = true;
+  // SO_REUSEPORT: several listeners share one port.
+  bool reuseport = false;
+  // IPV6_V6ONLY for IPv6 endpoints (false: "::" accepts IPv4 as well).
+  bool v6only = false;
+  // TCP_NODELAY on every accepted socket (TCP only).
+  bool nodelay = true;
+  // SO_RCVBUF / SO_SNDBUF set on the listener (accepted sockets inherit them); 0: default.
+  int recv_buffer = 0;
+  int send_buffer = 0;
+};
+
+// Which direction shutdown() ends.
+enum class Shutdown { read, write, both };
+
+// Owns one non-blocking stream socket (RAII: the destructor closes it).
+// Move-only. Loop-thread only. Any number of tasklets may park on one socket
+// (e.g. a reader and a writer). Preconditions: it is destroyed, moved or
+// assigned only while no tasklet is parked in it, and, once it has parked,
+// on its loop before that loop ends.
+class Socket {
+ public:
+  // An empty socket (is_open() false).
+  Socket() noexcept;
+  // Adopts a socket (or pipe) fd: makes it non-blocking and close-on-exec and
+  // closes it on destruction. Throws std::invalid_argument for fd < 0.
+  explicit Socket(int fd);
+  // Takes o's fd (o becomes empty).
+  Socket(Socket&& o) noexcept;
+  // Closes what this socket held, then takes o's.
+  Socket& operator=(Socket&& o) noexcept;
+  // Closes the fd (see close()).
+  ~Socket();
+
+  // Connects to `to` (TCP or Unix). Throws IoError (refused, unreachable...),
+  // TimeoutError, TaskletExit; a killed or timed-out connect closes its fd.
+  // Must be called in a tasklet.
+  static Socket connect(const Endpoint& to, Timeout t = current, const SocketOptions& o = {});
+  // Resolves `host` off the loop, then tries its addresses in order under one
+  // deadline until one connects; the error names every address tried. Throws
+  // ResolveError, IoError, TimeoutError, TaskletExit. Must be called in a tasklet.
+  static Socket connect(std::string_view host, std::uint16_t port, Timeout t = current,
+                        const SocketOptions& o = {});
+  // Binds and listens (port 0: any free port, see local_endpoint()). A Unix
+  // path must not exist yet. Throws IoError (e.g. the address is in use).
+  static Socket listen(const Endpoint& at, const ListenOptions& o = {});
+
+  // Accepts one connection (non-blocking, close-on-exec, TCP_NODELAY as the
+  // listener's options say). Throws IoError (EMFILE/ENFILE when out of file
+  // descriptors: error_number() tells), SocketClosedError, TimeoutError,
+  // TaskletExit. Precondition: a listening socket. Must be called in a tasklet.
+  Socket accept(Timeout t = current);
+
+  // Reads up to buf.size() bytes, parking until at least one is there.
+  // Returns 0 at EOF (and for an empty buf). Throws ConnectionResetError,
+  // SocketClosedError, IoError, TimeoutError, TaskletExit.
+  std::size_t read(std::span<char> buf, Timeout t = current);
+  // Writes some of data (at least one byte, parking until the socket takes
+  // any) and returns how many; 0 for empty data. Throws ConnectionResetError
+  // (the peer is gone), SocketClosedError, IoError, TimeoutError, TaskletExit.
+  std::size_t write(std::string_view data, Timeout t = current);
+  // Fills buf exactly, under one deadline. Throws EofError (saying how many
+  // bytes arrived) when the peer closes first, and what read() throws.
+  void read_exactly(std::span<char> buf, Timeout t = current);
+  // Writes all of data under one deadline. Throws what write() throws.
+  void write_all(std::string_view data, Timeout t = current);
+
+  // Parks until the socket is readable (data, EOF or an error is pending).
+  // Throws SocketClosedError, TimeoutError, TaskletExit.
+  void wait_readable(Timeout t = current);
+  // Parks until the socket is writable. Throws as wait_readable.
+  void wait_writable(Timeout t = current);
+
+  // Ends one or both directions (the peer reads EOF after a write shutdown).
+  // Throws IoError (e.g. ENOTCONN) and SocketClosedError.
+  void shutdown(Shutdown how = Shutdown::write);
+  // Closes the fd. Tasklets parked in this socket wake with SocketClosedError;
+  // later calls throw it too. Idempotent.
+  void close() noexcept;
+  // Closes with a TCP reset (SO_LINGER 0): the peer's next call fails with
+  // ConnectionResetError. Idempotent.
+  void close_with_reset() noexcept;
+  // Gives up ownership of the fd (the socket becomes empty) and returns it.
+  // Precondition: no tasklet is parked in it.
+  int release() noexcept;
+
+  bool is_open() const noexcept { return fd_ >= 0; }
+  // The fd (-1 when closed or empty).
+  int fd() const noexcept { return fd_; }
+  // The bound address (getsockname). Throws IoError, SocketClosedError.
+  Endpoint local_endpoint() const;
+  // The connected peer: recorded at connect/accept, else getpeername. Throws
+  // IoError (ENOTCONN), SocketClosedError.
+  Endpoint peer_endpoint() const;
+
+  // Socket options. Setters throw IoError (e.g. nodelay on a Unix socket) and
+  // SocketClosedError; getters read the kernel's value.
+  void set_nodelay(bool on);
+  bool nodelay() const;
+  void set_reuseaddr(bool on);
+  bool reuseaddr() const;
+  void set_reuseport(bool on);
+  bool reuseport() const;
+  // SO_RCVBUF / SO_SNDBUF. Linux doubles the value set and reports the doubled one.
+  void set_recv_buffer_size(int bytes);
+  int recv_buffer_size() const;
+  void set_send_buffer_size(int bytes);
+  int send_buffer_size() const;
+
+  // How many tasklets are parked reading / writing (accept and connect count
+  // as reading / writing).
+  std::size_t waiting_readers() const noexcept;
+  std::size_t waiting_writers() const noexcept;
+
+ private:
+  friend class BufferedStream;
+  enum class Op : std::uint8_t { read, write, accept, connect, wait_read, wait_write };
+
+  // A read that never parks: bytes read, 0 at EOF, -1 when it would block.
+  long read_nowait(void* buf, std::size_t n);
+  std::size_t read(void* buf, std::size_t n, detail::LazyDeadline& d);
+  std::size_t write(const void* data, std::size_t n, detail::LazyDeadline& d);
+  void read_exactly(void* buf, std::size_t n, detail::LazyDeadline& d, const char* what);
+  void write_all(const void* data, std::size_t n, detail::LazyDeadline& d);
+  // Parks for readiness under d; throws SocketClosedError or the TimeoutError for `op`.
+  void park(Op op, detail::LazyDeadline& d);
+  void check_open(Op op) const;
+  [[noreturn]] void throw_errno(Op op, int err) const;
+  std::string describe() const;
+  int get_int_option(int level, int name, const char* what) const;
+  void set_int_option(int level, int name, int value, const char* what);
+
+  int fd_ = -1;
+  bool use_send_ = true;          // send(MSG_NOSIGNAL); cleared for fds that are not sockets
+  // The last read returned less than asked: the kernel buffer was drained, so
+  // the next read most likely finds nothing. It waits for readiness first
+  // instead of spending a system call on EAGAIN (Tokio clears readiness the
+  // same way). Correct either way: readiness is level-triggered.
+  bool drained_ = false;
+  bool accept_nodelay_ = false;   // listeners: TCP_NODELAY on accepted sockets
+  std::unique_ptr<FdWatch> watch_;  // created at the first park
+  Endpoint peer_;                 // recorded at connect/accept (empty otherwise)
+};
+
+}  // namespace weft

@@ -1,0 +1,297 @@
+#include <string>
+#include <vector>
+
+#include "io/detail/buffer_pool.hpp"
+#include "io/stream.hpp"
+#include "tasklet/tasklet.hpp"
+#include "tests/io/support.hpp"
+#include "tests/support/weft_test.hpp"
+
+using io_test::tcp_pair;
+using weft::BufferedStream;
+using weft::Socket;
+using weft::Tasklet;
+using weft::TimeoutError;
+using weft_test::near;
+using weft_test::run;
+using weft_test::since;
+
+namespace {
+
+bool contains(const std::string& s, const std::string& needle) {
+  return s.find(needle) != std::string::npos;
+}
+
+weft::detail::BufferPool& pool() { return weft::detail::io_runtime().buffers; }
+
+}  // namespace
+
+TEST_SUITE("io") {
+
+TEST_CASE("read_line: LF and CRLF, lines split across reads, a final line without newline") {
+  run([] {
+    auto [c, s] = tcp_pair();
+    auto writer = Tasklet::spawn([&s = s] {
+      s.write_all("one\ntwo\r\nthr", 1.0);
+      Tasklet::sleep(0.02);
+      s.write_all("ee\n\nlast", 1.0);
+      s.close();
+    });
+    BufferedStream in(c);
+    CHECK(in.read_line(1.0) == "one");
+    CHECK(in.read_line(1.0) == "two");
+    CHECK(in.read_line(1.0) == "three");
+    CHECK(in.read_line(1.0) == "");
+    CHECK(in.read_line(1.0) == "last");  // EOF ends the final line: returned as is
+    CHECK_THROWS_WITH_AS(in.read_line(1.0), doctest::Contains("the peer closed the connection"),
+                         weft::EofError);
+    writer.join();
+  });
+}
+
+TEST_CASE("EOF in the middle of a line: read_line returns the rest, read_until throws EofError") {
+  run([] {
+    {
+      auto [c, s] = tcp_pair();
+      s.write_all("complete\npartial", 1.0);
+      s.close();
+      BufferedStream in(c);
+      CHECK(in.read_line(1.0) == "complete");
+      CHECK(in.read_line(1.0) == "partial");
+      CHECK_THROWS_AS(in.read_line(1.0), weft::EofError);
+    }
+    {
+      auto [c, s] = tcp_pair();
+      s.write_all("GET / HTTP/1.1\r\nHost: x\r\n", 1.0);  // the blank line never comes
+      s.close();
+      BufferedStream in(c);
+      try {
+        in.read_until("\r\n\r\n", 1.0);
+        FAIL("read_until should hit EOF");
+      } catch (const weft::EofError& e) {
+        CHECK(contains(e.what(), "read_until from 127.0.0.1:"));
+        CHECK(contains(e.what(), "after 25 bytes"));
+      }
+    }
+  });
+}
+
+TEST_CASE("an oversized line gives LineTooLongError and leaves the bytes buffered") {
+  run([] {
+    auto [c, s] = tcp_pair();
+    auto writer = Tasklet::spawn([&s = s] {
+      s.write_all(std::string(100, 'a') + "\n" + std::string(20, 'b') + "\r\n" +
+                      std::string(5000, 'c'),
+                  1.0);
+    });
+    BufferedStream in(c, {.max_line = 20});
+    CHECK(in.options().max_line == 20);
+    try {
+      in.read_line(1.0);
+      FAIL("read_line should refuse the line");
+    } catch (const weft::LineTooLongError& e) {
+      CHECK(contains(e.what(), "the limit is 20"));
+    }
+    CHECK(in.buffered_input() > 20);
+    CHECK(in.read_bytes(101, 1.0) == std::string(100, 'a') + "\n");
+    CHECK(in.read_line(1.0) == std::string(20, 'b'));  // exactly the limit: fine (CRLF not counted)
+    CHECK_THROWS_AS(in.read_line(1.0), weft::LineTooLongError);  // no newline within the limit
+    CHECK_THROWS_AS(in.read_until("\n", 1.0, 100), weft::LineTooLongError);
+    writer.join();
+  });
+  // Lines longer than one pooled buffer work up to the limit.
+  run([] {
+    auto [c, s] = tcp_pair();
+    const std::string big(100000, 'L');
+    auto writer = Tasklet::spawn([&s = s, &big] { s.write_all(big + "\n", 5.0); });
+    BufferedStream in(c, {.max_line = 200000});
+    CHECK(in.read_line(5.0) == big);
+    writer.join();
+  });
+}
+
+TEST_CASE("read_bytes and read_until wait for their data; read returns what is there") {
+  run([] {
+    auto [c, s] = tcp_pair();
+    auto writer = Tasklet::spawn([&s = s] {
+      s.write_all("12345", 1.0);
+      Tasklet::sleep(0.05);
+      s.write_all("67890HEAD\r\n\r\nBODY", 1.0);
+      Tasklet::sleep(0.01);
+      s.write_all(std::string(20000, 'z'), 1.0);
+      s.close();
+    });
+    BufferedStream in(c);
+    const auto start = weft::now();
+    CHECK(in.read_bytes(8, 1.0) == "12345678");
+    CHECK(near(since(start), 0.05));
+    CHECK(in.read_until("\r\n\r\n", 1.0) == "90HEAD\r\n\r\n");
+    char buf[2];
+    CHECK(in.read({buf, 2}, 1.0) == 2);
+    CHECK(std::string(buf, 2) == "BO");
+    CHECK(in.read({buf, 0}, 1.0) == 0);
+    CHECK(in.read_bytes(2, 1.0) == "DY");
+    CHECK(in.read_bytes(20000, 1.0) == std::string(20000, 'z'));  // large: straight from the socket
+    CHECK(in.read({buf, 2}, 1.0) == 0);                               // EOF
+    try {
+      in.read_bytes(3, 1.0);
+      FAIL("read_bytes should hit EOF");
+    } catch (const weft::EofError& e) {
+      CHECK(contains(e.what(), "read_bytes(3)"));
+    }
+    CHECK_THROWS_AS(in.read_until("", 1.0), std::invalid_argument);
+    writer.join();
+  });
+}
+
+TEST_CASE("a timeout on each stream call, one deadline for the whole call") {
+  run([] {
+    auto [c, s] = tcp_pair();
+    BufferedStream in(c);
+    s.write_all("no newline yet", 1.0);
+    auto start = weft::now();
+    CHECK_THROWS_WITH_AS(in.read_line(0.1), doctest::Contains("read from 127.0.0.1:"), TimeoutError);
+    CHECK(near(since(start), 0.1));
+    CHECK(in.buffered_input() == 14);  // nothing lost: the line can still complete
+    s.write_all("\n", 1.0);
+    CHECK(in.read_line(1.0) == "no newline yet");
+
+    // Bytes trickling in do not extend the deadline.
+    auto trickle = Tasklet::spawn([&s = s] {
+      for (int i = 0; i < 20; ++i) {
+        s.write_all("x", 1.0);
+        Tasklet::sleep(0.02);
+      }
+    });
+    start = weft::now();
+    CHECK_THROWS_AS(in.read_line(0.1), TimeoutError);
+    CHECK(near(since(start), 0.1));
+    start = weft::now();
+    CHECK_THROWS_AS(in.read_bytes(1000, 0.1), TimeoutError);
+    CHECK(near(since(start), 0.1));
+    start = weft::now();
+    CHECK_THROWS_AS(in.read_until("END", 0.1), TimeoutError);
+    CHECK(near(since(start), 0.1));
+    trickle.join();
+    CHECK(in.read_bytes(20, 1.0) == std::string(20, 'x'));  // the timeouts lost nothing
+    char buf[64];
+    start = weft::now();
+    CHECK_THROWS_AS(in.read(buf, 0.1), TimeoutError);
+    CHECK(near(since(start), 0.1));
+
+    // flush times out when the peer does not read; the rest stays buffered.
+    c.set_send_buffer_size(4096);
+    s.set_recv_buffer_size(4096);
+    BufferedStream out(c);
+    start = weft::now();
+    bool timed_out = false;
+    try {
+      for (int i = 0; i < 1000; ++i) out.write(std::string(1000, 'w'), 0.1);
+      out.flush(0.1);
+    } catch (const TimeoutError&) {
+      timed_out = true;
+    }
+    CHECK(timed_out);
+    CHECK(since(start) < 0.3);
+    CHECK(out.buffered_output() > 0);
+  });
+}
+
+TEST_CASE("write buffers until flush; large writes go straight out; flush resumes after an error") {
+  run([] {
+    auto [c, s] = tcp_pair();
+    BufferedStream out(c);
+    out.write("hello ", 1.0);
+    out.write("world\n", 1.0);
+    CHECK(out.buffered_output() == 12);
+    char buf[64];
+    CHECK_THROWS_AS(s.read(buf, 0.05), TimeoutError);  // nothing sent yet
+    out.flush(1.0);
+    CHECK(out.buffered_output() == 0);
+    BufferedStream in(s);
+    CHECK(in.read_line(1.0) == "hello world");
+    const std::string big(40000, 'B');
+    out.write("head", 1.0);
+    out.write(big, 1.0);  // flushes "head", then writes big directly
+    CHECK(out.buffered_output() == 0);
+    CHECK(in.read_bytes(40004, 2.0) == "head" + big);
+    out.flush(1.0);  // nothing to do
+    CHECK(&out.socket() == &c);
+
+    // A flush interrupted by a timeout resumes where it stopped: nothing lost, nothing doubled.
+    c.set_send_buffer_size(4096);
+    s.set_recv_buffer_size(4096);
+    std::string sent;
+    for (int i = 0; i < 12; ++i) {
+      std::string chunk(1000, static_cast<char>('a' + i));
+      out.write(chunk, 1.0);
+      sent += chunk;
+    }
+    try {
+      out.write(std::string(100000, 'Z'), 0.05);
+    } catch (const TimeoutError&) {
+    }
+    auto reader = Tasklet::spawn([&in] { return in.read_bytes(12000, 2.0); });
+    out.flush(2.0);
+    CHECK(reader.join() == sent);
+  });
+}
+
+TEST_CASE("stream buffers come from the loop's pool and go back when the stream is empty") {
+  run([] {
+    auto [c, s] = tcp_pair();
+    const std::size_t before = pool().blocks_in_use();
+    {
+      BufferedStream in(c);
+      auto reader = Tasklet::spawn([&in] { return in.read_line(2.0); });
+      Tasklet::sleep(0.02);
+      CHECK(pool().blocks_in_use() == before);  // parked with nothing buffered: holds no buffer
+      s.write_all("a\nb", 1.0);
+      CHECK(reader.join() == "a");
+      CHECK(pool().blocks_in_use() == before + 1);  // "b" is buffered
+      s.write_all("\n", 1.0);
+      CHECK(in.read_line(1.0) == "b");
+      CHECK(pool().blocks_in_use() == before);
+      const std::size_t free_before = pool().free_blocks();
+      in.write("x", 1.0);
+      CHECK(pool().blocks_in_use() == before + 1);
+      in.flush(1.0);
+      CHECK(pool().blocks_in_use() == before);
+      CHECK(pool().free_blocks() >= free_before);  // reused, not freed
+      in.write("unflushed", 1.0);
+    }
+    CHECK(pool().blocks_in_use() == before);  // the destructor gives buffers back
+  });
+}
+
+TEST_CASE("a reader and a writer tasklet share one stream") {
+  run([] {
+    auto [c, s] = tcp_pair();
+    BufferedStream a(c);
+    BufferedStream b(s);
+    auto echo = Tasklet::spawn([&b] {
+      for (;;) {
+        std::string line = b.read_line(2.0);
+        if (line == "bye") return;
+        b.write(line + "!\n", 1.0);
+        b.flush(1.0);
+      }
+    });
+    std::vector<std::string> got;
+    auto reader = Tasklet::spawn([&a, &got] {
+      for (int i = 0; i < 100; ++i) got.push_back(a.read_line(2.0));
+    });
+    for (int i = 0; i < 100; ++i) {
+      a.write(std::to_string(i) + "\n", 1.0);
+      if (i % 7 == 0) a.flush(1.0);
+    }
+    a.write("bye\n", 1.0);
+    a.flush(1.0);
+    reader.join();
+    echo.join();
+    REQUIRE(got.size() == 100);
+    for (int i = 0; i < 100; ++i) CHECK(got[static_cast<std::size_t>(i)] == std::to_string(i) + "!");
+  });
+}
+
+}  // TEST_SUITE
