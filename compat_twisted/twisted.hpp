@@ -1,0 +1,26 @@
+#pragma once
+// Everything of compat_twisted in one include, for ports:
+//   #include "compat_twisted/twisted.hpp"
+//   using namespace weft::twisted;
+
+#include "compat_twisted/clock.hpp"
+#include "compat_twisted/concurrency_primitive.hpp"
+#include "compat_twisted/cooperative_task.hpp"
+#include "compat_twisted/cooperator.hpp"
+#include "compat_twisted/debug.hpp"
+#include "compat_twisted/defer_later.hpp"
+#include "compat_twisted/deferred.hpp"
+#include "compat_twisted/deferred_list.hpp"
+#include "compat_twisted/deferred_lock.hpp"
+#include "compat_twisted/deferred_queue.hpp"
+#include "compat_twisted/deferred_semaphore.hpp"
+#include "compat_twisted/delayed_call.hpp"
+#include "compat_twisted/errors.hpp"
+#include "compat_twisted/failure.hpp"
+#include "compat_twisted/inline_callbacks.hpp"
+#include "compat_twisted/looping_call.hpp"
+#include "compat_twisted/maybe_deferred.hpp"
+#include "compat_twisted/react.hpp"
+#include "compat_twisted/reactor.hpp"
+#include "compat_twisted/reactor_time.hpp"
+#include "compat_twisted/result.hpp"
