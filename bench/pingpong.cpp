@@ -2,7 +2,8 @@
 // weft: call<int>() to a tasklet that receive()s and reply()s. Peers:
 // Boost.Fiber, two fibers and a pair of channels (request, reply), both
 // unbuffered (a rendezvous, like a call) and buffered. Target: weft <= 1/5 of
-// Boost.Fiber's round trip.
+// Boost.Fiber's round trip. Timed in the thread's CPU time (bench::CpuTimer),
+// like switch.cpp, so a busy machine does not skew the ratio.
 
 #include <boost/fiber/all.hpp>
 
@@ -22,9 +23,9 @@ double weft_pingpong(long n) {
       }
     });
     int v = 0;
-    auto t0 = std::chrono::steady_clock::now();
+    bench::CpuTimer t0;
     for (long i = 0; i < n; ++i) v = weft::call<int>(server, v);
-    ns = bench::seconds_since(t0) * 1e9 / static_cast<double>(n);
+    ns = t0.seconds() * 1e9 / static_cast<double>(n);
     if (v != n) std::abort();
     server.kill();
   });
@@ -38,12 +39,12 @@ double fiber_pingpong(long n, Channel& request, Channel& reply) {
     while (request.pop(v) == boost::fibers::channel_op_status::success) reply.push(v + 1);
   });
   int v = 0;
-  auto t0 = std::chrono::steady_clock::now();
+  bench::CpuTimer t0;
   for (long i = 0; i < n; ++i) {
     request.push(v);
     reply.pop(v);
   }
-  double ns = bench::seconds_since(t0) * 1e9 / static_cast<double>(n);
+  double ns = t0.seconds() * 1e9 / static_cast<double>(n);
   request.close();
   server.join();
   if (v != n) std::abort();
