@@ -8,24 +8,33 @@ MESON      ?= meson
 # libraries and the Twisted used by the side-by-side conformance test.
 DEBS := g++ meson ninja-build pkg-config libboost-context-dev libev-dev doctest-dev \
         libboost-fiber-dev libhttp-parser-dev python3-twisted
+BENCH_DEBS := wrk
 
 SUDO := $(shell if [ "$$(id -u)" != 0 ] && command -v sudo >/dev/null 2>&1; then echo sudo; fi)
 
-.PHONY: all deps configure build demo test bench bench-json asan clean
+.PHONY: all deps bench-deps configure build demo test bench bench-json asan clean
 
 all: build
 
-# Installs whatever is missing (a no-op when everything is present).
-deps:
+# Installs whatever of the packages in $(1) is missing (a no-op when all are present).
+define install
 	@missing=""; \
-	for p in $(DEBS); do \
+	for p in $(1); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
-	  echo "make deps: installing$$missing"; \
+	  echo "make: installing$$missing"; \
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
+endef
+
+deps:
+	$(call install,$(DEBS))
+
+# wrk loads the HTTP benchmark; only `make bench` needs it.
+bench-deps: deps
+	$(call install,$(BENCH_DEBS))
 
 $(BUILD)/build.ninja:
 	$(MESON) setup $(BUILD) --buildtype=release
@@ -41,10 +50,10 @@ demo: build
 test: build
 	$(MESON) test -C $(BUILD) --print-errorlogs --num-processes 2
 
-bench: build
+bench: bench-deps build
 	@./bench/run.sh $(BUILD)
 
-bench-json: build
+bench-json: bench-deps build
 	@./bench/run.sh $(BUILD) --json
 
 $(ASAN_BUILD)/build.ninja:

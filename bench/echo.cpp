@@ -26,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/bench_net.hpp"
 #include "bench/bench_util.hpp"
 #include "examples/io/echo.hpp"
 #include "io/server.hpp"
@@ -58,22 +59,6 @@ double process_cpu_seconds(pid_t pid) {
   if (fields.size() < 13) return 0;
   const double ticks = static_cast<double>(::sysconf(_SC_CLK_TCK));
   return (std::stod(fields[11]) + std::stod(fields[12])) / ticks;
-}
-
-int make_listener(sockaddr_in& addr) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  const int one = 1;
-  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  addr = {};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(fd, 1024) != 0) {
-    std::perror("bench echo: listen");
-    std::exit(1);
-  }
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  return fd;
 }
 
 void serve_weft(int listen_fd) {
@@ -163,7 +148,7 @@ double drive(const sockaddr_in& addr, pid_t server, long ms, int slot) {
 template <int Slot>
 double run_one(long ms) {
   sockaddr_in addr;
-  const int lfd = make_listener(addr);
+  const int lfd = bench::make_loopback_listener(addr, "echo");
   const pid_t pid = ::fork();
   if (pid == 0) {
     if (Slot == 0) {

@@ -13,6 +13,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "bench/libev_floor.hpp"
+
 namespace {
 
 struct Conn {
@@ -70,11 +72,5 @@ void on_accept(struct ev_loop* loop, ev_io* w, int) {
 
 // Serves echo on `listen_fd` (a listening socket) until the process is killed.
 int run_libev_echo(int listen_fd) {
-  ::fcntl(listen_fd, F_SETFL, ::fcntl(listen_fd, F_GETFL) | O_NONBLOCK);
-  struct ev_loop* loop = ev_default_loop(EVFLAG_AUTO);
-  ev_io acceptor;
-  ev_io_init(&acceptor, on_accept, listen_fd, EV_READ);
-  ev_io_start(loop, &acceptor);
-  ev_run(loop, 0);
-  return 0;
+  return bench::run_libev_acceptor(listen_fd, on_accept);
 }

@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "bench/bench_net.hpp"
 #include "bench/bench_util.hpp"
 #include "examples/io/http_hello.hpp"
 #include "io/server.hpp"
@@ -22,22 +23,6 @@
 int run_libev_http(int listen_fd);  // http_libev.cpp
 
 namespace {
-
-int make_listener(sockaddr_in& addr) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  const int one = 1;
-  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  addr = {};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(fd, 1024) != 0) {
-    std::perror("bench http: listen");
-    std::exit(1);
-  }
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  return fd;
-}
 
 // Runs wrk for `ms` against the port; returns its Requests/sec.
 double run_wrk(int port, long ms) {
@@ -56,7 +41,7 @@ double run_wrk(int port, long ms) {
 template <int Slot>
 double run_one(long ms) {
   sockaddr_in addr;
-  const int lfd = make_listener(addr);
+  const int lfd = bench::make_loopback_listener(addr, "http");
   const pid_t pid = ::fork();
   if (pid == 0) {
     if (Slot == 0) {

@@ -14,6 +14,8 @@
 #include <cstring>
 #include <string>
 
+#include "bench/libev_floor.hpp"
+
 namespace {
 
 const std::string kHello =
@@ -102,11 +104,5 @@ int run_libev_http(int listen_fd) {
     c->out += c->url == "/" ? kHello : kMissing;
     return 0;
   };
-  ::fcntl(listen_fd, F_SETFL, ::fcntl(listen_fd, F_GETFL) | O_NONBLOCK);
-  struct ev_loop* loop = ev_default_loop(EVFLAG_AUTO);
-  ev_io acceptor;
-  ev_io_init(&acceptor, on_accept, listen_fd, EV_READ);
-  ev_io_start(loop, &acceptor);
-  ev_run(loop, 0);
-  return 0;
+  return bench::run_libev_acceptor(listen_fd, on_accept);
 }
