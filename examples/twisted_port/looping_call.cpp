@@ -1,5 +1,6 @@
 // Twisted's how-to "Scheduling tasks for the future", example 3: LoopingCall.
-// Line by line; pass --fail for failInTheEnd = True.
+// Line by line; the lines marked "weft:" are not in the original. Pass --fail
+// for failInTheEnd = True.
 
 #include <cstdio>
 #include <cstring>
@@ -16,8 +17,8 @@ int main(int argc, char** argv) {
   int _loopCounter = 0;
 
   return weft::dispatch([&] {
-    Reactor reactor;
-    std::optional<LoopingCall> loop;
+    Reactor reactor;                  // weft: the reactor is an object, not a global
+    std::optional<LoopingCall> loop;  // weft: runEverySecond refers to it before it exists
 
     // Called at ever loop interval.
     auto runEverySecond = [&] {
@@ -39,6 +40,7 @@ int main(int argc, char** argv) {
 
     // Called when loop execution failed.
     auto ebLoopFailed = [&](const Failure& failure) {
+      // weft: no tracebacks in C++ (Twisted prints failure.getBriefTraceback())
       std::printf("%s: %s\n", failure.typeName().c_str(), failure.getErrorMessage().c_str());
       reactor.stop();
     };

@@ -1,5 +1,6 @@
 // Clock and DelayedCall (conformance §1 Clock, §2 case 69).
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -200,6 +201,24 @@ TEST_CASE("DelayedCall's own constructor calls its hooks") {
   CHECK(c.getTime() == 9.0);
   c.cancel();
   CHECK(cancels == 1);
+}
+
+TEST_CASE("DelayedCall: reset and delay from inside its own call raise AlreadyCalled") {
+  twisted_test::run([] {
+    Clock clock;
+    std::optional<DelayedCall> call;
+    int tries = 0;
+    call = clock.callLater(1, [&] {
+      CHECK_FALSE(call->active());
+      CHECK_THROWS_AS(call->reset(1), AlreadyCalled);
+      CHECK_THROWS_AS(call->delay(1), AlreadyCalled);
+      ++tries;
+    });
+    clock.advance(1);
+    CHECK(tries == 1);
+    CHECK(call->called());
+    CHECK_FALSE(call->cancelled());
+  });
 }
 
 }

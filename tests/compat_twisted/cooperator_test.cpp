@@ -425,4 +425,39 @@ TEST_CASE("Cooperator without a scheduler or reactor is rejected") {
   CHECK_THROWS_AS(Cooperator(CooperatorOptions{}), std::invalid_argument);
 }
 
+TEST_CASE("a failing task with no whenDone listener is dropped silently") {
+  std::vector<std::string> unhandled;
+  run(
+      [] {
+        Clock clock;
+        Cooperator c(clock);
+        c.cooperate([]() -> std::optional<Result> { throw GenericError("nobody listens"); });
+        c.cooperate([n = 0]() mutable -> std::optional<Result> {
+          if (n++ == 0) return Result(fail(GenericError("a yielded Deferred fails")));
+          return StopIteration;
+        });
+        for (int i = 0; i < 3; ++i) clock.advance(1);
+        CHECK(clock.getDelayedCalls().empty());
+      },
+      &unhandled);
+  CHECK(unhandled.empty());
+}
+
+TEST_CASE("at most one tick is outstanding, and none once every task finished") {
+  run([] {
+    Clock clock;
+    Cooperator c(clock);
+    int a = 0, b = 0, d = 0;
+    c.coiterate(counting(3, a));
+    c.coiterate(counting(3, b));
+    c.coiterate(counting(3, d));
+    CHECK(clock.getDelayedCalls().size() == 1);
+    clock.advance(1);
+    CHECK(clock.getDelayedCalls().empty());
+    CHECK(a == 2);
+    CHECK(b == 2);
+    CHECK(d == 2);
+  });
+}
+
 }

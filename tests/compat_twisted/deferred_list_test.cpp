@@ -317,4 +317,27 @@ TEST_CASE("case 44: FirstError text and equality") {
   CHECK_FALSE(a == FirstError(Failure(std::invalid_argument("some text")), 3));
 }
 
+TEST_CASE("fireOnOneErrback: later outcomes are still recorded; members keep their failures") {
+  run([] {
+    Deferred a, b, c;
+    DeferredList dl({a, b, c}, false, true);
+    dl.addErrback([](const Failure&) {});
+    b.errback(GenericError("b"));
+    CHECK(dl.called());
+    a.callback(1);
+    c.errback(GenericError("c"));
+    REQUIRE(dl.finishedCount() == 3);
+    CHECK(dl.resultList()[0]->success);
+    CHECK(dl.resultList()[0]->result.as<int>() == 1);
+    CHECK_FALSE(dl.resultList()[2]->success);
+    CHECK(dl.resultList()[2]->result.failure().getErrorMessage() == "c");
+    // Without consumeErrors each member's own chain still holds its Failure.
+    CHECK(c.result().isFailure());
+    bool seen = false;
+    c.addErrback([&](const Failure&) { seen = true; });
+    CHECK(seen);
+    b.addErrback([](const Failure&) {});
+  });
+}
+
 }

@@ -1,6 +1,7 @@
 // Deferred: callbacks, chaining, errors, pause, cancel (conformance §1 and
 // §2 cases 1-3, 18, 19, 39, 40, 42, 45-52, 54).
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -708,6 +709,57 @@ TEST_CASE("case 40: repr shows the result or the Deferred waited on") {
 TEST_CASE("setDebugging outside dispatch is a precondition error") {
   CHECK_THROWS_AS(setDebugging(true), std::logic_error);
   CHECK_FALSE(getDebugging());
+}
+
+TEST_CASE("the canceller is released when the Deferred fires") {
+  run([] {
+    auto token = std::make_shared<int>(0);
+    Deferred d([token](Deferred&) {});
+    CHECK(token.use_count() == 2);
+    d.callback(1);
+    CHECK(token.use_count() == 1);
+  });
+}
+
+TEST_CASE("chaining: a returned Deferred that fired but is paused is waited for, not stolen") {
+  run([] {
+    Deferred inner;
+    inner.callback(5);
+    inner.pause();
+    Deferred outer;
+    outer.addCallback([&](Result&) { return inner; });
+    outer.callback();
+    CHECK(outer.paused() == 1);
+    CHECK(outer.result().isNone());
+    CHECK(repr(outer).find("waiting on Deferred") != std::string::npos);
+    inner.unpause();
+    CHECK(outer.paused() == 0);
+    CHECK(outer.result().as<int>() == 5);
+    CHECK(inner.result().isNone());  // the result moved to the outer Deferred
+  });
+}
+
+TEST_CASE("pending callbacks added while paused run, in order, at the last unpause") {
+  run([] {
+    std::vector<int> seen;
+    Deferred d;
+    d.pause();
+    d.pause();
+    d.callback(1);
+    d.addCallback([&](int x) {
+      seen.push_back(x);
+      return x + 1;
+    });
+    d.addCallback([&](int x) {
+      seen.push_back(x);
+      return x + 1;
+    });
+    d.unpause();
+    CHECK(seen.empty());
+    d.unpause();
+    CHECK(seen == std::vector<int>{1, 2});
+    CHECK(d.result().as<int>() == 3);
+  });
 }
 
 }

@@ -1,5 +1,6 @@
 // LoopingCall (conformance §1 LoopingCall, §2 cases 75-77).
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -274,6 +275,69 @@ TEST_CASE("withCount with interval 0 always counts 1, also after a pending Defer
     clock.advance(0);
     CHECK(counts == std::vector<long>{1, 1, 1, 1, 1});
     CHECK(d.called());
+  });
+}
+
+TEST_CASE("reset() while f's Deferred is outstanding leaves the grid alone") {
+  run([] {
+    Clock clock;
+    std::optional<Deferred> pending;
+    int calls = 0;
+    LoopingCall lc(clock, [&]() -> Deferred {
+      ++calls;
+      pending.emplace();
+      return *pending;
+    });
+    Deferred done = lc.start(1.0);
+    clock.advance(0.5);
+    lc.reset();  // no call pending: nothing to re-base
+    CHECK(lc.starttime() == 0.0);
+    CHECK(clock.getDelayedCalls().empty());
+    pending->callback();
+    REQUIRE(clock.getDelayedCalls().size() == 1);
+    CHECK(clock.getDelayedCalls()[0].getTime() == 1.0);
+    clock.advance(0.5);
+    CHECK(calls == 2);
+    lc.stop();
+    CHECK_FALSE(done.called());  // f's second Deferred is still outstanding
+    pending->callback();
+    CHECK(done.result().as<LoopingCall>() == lc);
+  });
+}
+
+TEST_CASE("a LoopingCall that failed can be started again") {
+  run([] {
+    Clock clock;
+    int calls = 0;
+    LoopingCall lc(clock, [&] {
+      if (++calls == 2) throw GenericError("second call fails");
+    });
+    Deferred first = lc.start(1.0);
+    clock.advance(1);
+    CHECK(first.result().failure().getErrorMessage() == "second call fails");
+    first.addErrback([](const Failure&) {});
+    CHECK_FALSE(lc.running());
+    Deferred second = lc.start(1.0);
+    CHECK(lc.running());
+    CHECK(calls == 3);
+    clock.advance(1);
+    CHECK(calls == 4);
+    lc.stop();
+    CHECK(second.called());
+  });
+}
+
+TEST_CASE("withCount with now=false: the first call counts 1") {
+  run([] {
+    Clock clock;
+    std::vector<long> counts;
+    LoopingCall lc = LoopingCall::withCount(clock, [&](long n) { counts.push_back(n); });
+    lc.start(1.0, false);
+    CHECK(counts.empty());
+    clock.advance(1);
+    clock.advance(3);
+    CHECK(counts == std::vector<long>{1, 3});
+    lc.stop();
   });
 }
 

@@ -99,4 +99,15 @@ TEST_CASE("addTimeout: onTimeoutCancel converts the result; the cancel reaches a
   });
 }
 
+TEST_CASE("addTimeout: a canceller's value after the timeout passes through unchanged") {
+  run([] {
+    Clock clock;
+    Deferred d([](Deferred& self) { self.callback(std::string("canceller value")); });
+    d.addTimeout(1, clock);
+    clock.advance(1);
+    CHECK(d.result().as<std::string>() == "canceller value");
+    CHECK(clock.getDelayedCalls().empty());
+  });
+}
+
 }

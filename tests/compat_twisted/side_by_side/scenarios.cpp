@@ -6,6 +6,7 @@
 #include <iostream>
 #include <map>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -26,8 +27,6 @@ std::string py(double v) {
 std::string py(int v) { return std::to_string(v); }
 std::string py(long v) { return std::to_string(v); }
 std::string py(bool v) { return v ? "True" : "False"; }
-std::string py(const std::string& s) { return s; }
-std::string py(const char* s) { return s; }
 std::string quoted(const std::string& s) { return "'" + s + "'"; }
 
 void out(std::initializer_list<std::string> parts) {
@@ -386,6 +385,82 @@ void timeouts() {
   out({"pending after fire", py(int(clock.getDelayedCalls().size()))});
 }
 
+
+void chain_more() {
+  section("chainDeferred");
+  Deferred a, b;
+  b.addCallback([](const std::string& r) { out({"b got", r}); });
+  a.chainDeferred(b);
+  a.callback("value");
+  out({"a result", a.result().isNone() ? "None" : "?"});
+  Deferred c, e;
+  e.callback("early");
+  c.chainDeferred(e);
+  c.callback("late");
+  out({"c fails with AlreadyCalledError",
+       py(c.result().failure().check<AlreadyCalledError>() != nullptr)});
+  c.addErrback([](const Failure&) {});
+
+  section("cancel reaches a chained Deferred");
+  Deferred inner([](Deferred&) { out({"inner canceller"}); });
+  Deferred outer;
+  outer.addCallback([&](Result&) { return inner; });
+  outer.addErrback(
+      [](const Failure& f) { out({"outer errback", py(f.check<CancelledError>() != nullptr)}); });
+  outer.callback();
+  out({"outer paused", py(outer.paused())});
+  outer.cancel();
+  out({"inner called", py(inner.called()), "outer paused", py(outer.paused())});
+
+  section("maybeDeferred");
+  maybeDeferred([] { return 3; }).addCallback([](int r) { out({"maybe value", py(r)}); });
+  maybeDeferred([]() -> int { throw std::invalid_argument("bad"); }).addErrback([](const Failure& f) {
+    out({"maybe raise", f.getErrorMessage()});
+  });
+  Deferred pending;
+  out({"maybe same Deferred", py(maybeDeferred([&] { return pending; }) == pending)});
+
+  section("deferLater cancel");
+  {
+    Clock clock;
+    Deferred later = deferLater(clock, 2, [] { out({"never"}); });
+    later.addErrback([](const Failure& f) {
+      out({"deferLater cancelled", py(f.check<CancelledError>() != nullptr)});
+    });
+    out({"pending", py(int(clock.getDelayedCalls().size()))});
+    later.cancel();
+    out({"pending", py(int(clock.getDelayedCalls().size()))});
+    clock.advance(3);
+  }
+
+  section("CooperativeTask pause and resume");
+  Clock clock;
+  CooperatorOptions o;
+  o.terminationPredicateFactory = [] { return [] { return true; }; };
+  o.scheduler = [&clock](std::function<void()> f) { return clock.callLater(1, std::move(f)); };
+  Cooperator coop(o);
+  auto steps = [&clock](std::string name, int n) -> Iterator {
+    return [&clock, name, n, i = 0]() mutable -> std::optional<Result> {
+      if (i == n) return StopIteration;
+      out({py(clock.seconds()), name, py(i)});
+      ++i;
+      return Result();
+    };
+  };
+  CooperativeTask t1 = coop.cooperate(steps("p", 4));
+  coop.cooperate(steps("q", 3)).whenDone().addCallback([&clock](Result&) {
+    out({py(clock.seconds()), "q done"});
+  });
+  clock.advance(1);
+  t1.pause();
+  t1.pause();
+  clock.advance(1);
+  t1.resume();
+  clock.advance(1);
+  t1.resume();
+  for (int i = 0; i < 5; ++i) clock.advance(1);
+}
+
 }  // namespace
 
 int main() {
@@ -405,6 +480,7 @@ int main() {
     cooperator();
     locks_and_queue();
     timeouts();
+    chain_more();
     std::cout.flush();
   });
 }

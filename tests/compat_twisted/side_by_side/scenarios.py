@@ -340,9 +340,71 @@ def timeouts():
     out("pending after fire", len(clock.getDelayedCalls()))
 
 
+def chain_more():
+    section("chainDeferred")
+    a, b = Deferred(), Deferred()
+    b.addCallback(lambda r: out("b got", r))
+    a.chainDeferred(b)
+    a.callback("value")
+    out("a result", a.result)
+    c, e = Deferred(), Deferred()
+    e.callback("early")
+    c.chainDeferred(e)
+    c.callback("late")
+    out("c fails with AlreadyCalledError", c.result.check(defer.AlreadyCalledError) is not None)
+    c.addErrback(lambda f: None)
+    section("cancel reaches a chained Deferred")
+    inner = Deferred(lambda d: out("inner canceller"))
+    outer = Deferred()
+    outer.addCallback(lambda _: inner)
+    outer.addErrback(lambda f: out("outer errback", f.check(defer.CancelledError) is not None))
+    outer.callback(None)
+    out("outer paused", outer.paused)
+    outer.cancel()
+    out("inner called", inner.called, "outer paused", outer.paused)
+    section("maybeDeferred")
+
+    def raiser():
+        raise ValueError("bad")
+
+    defer.maybeDeferred(lambda: 3).addCallback(lambda r: out("maybe value", r))
+    defer.maybeDeferred(raiser).addErrback(lambda f: out("maybe raise", f.getErrorMessage()))
+    pending = Deferred()
+    out("maybe same Deferred", defer.maybeDeferred(lambda: pending) is pending)
+    section("deferLater cancel")
+    clock = task.Clock()
+    later = task.deferLater(clock, 2, lambda: out("never"))
+    later.addErrback(lambda f: out("deferLater cancelled", f.check(defer.CancelledError) is not None))
+    out("pending", len(clock.getDelayedCalls()))
+    later.cancel()
+    out("pending", len(clock.getDelayedCalls()))
+    clock.advance(3)
+    section("CooperativeTask pause and resume")
+    clock = task.Clock()
+    coop = task.Cooperator(terminationPredicateFactory=lambda: (lambda: True),
+                           scheduler=lambda f: clock.callLater(1, f))
+
+    def steps(name, n):
+        for i in range(n):
+            out(clock.seconds(), name, i)
+            yield None
+
+    t1 = coop.cooperate(steps("p", 4))
+    coop.cooperate(steps("q", 3)).whenDone().addCallback(lambda _: out(clock.seconds(), "q done"))
+    clock.advance(1)
+    t1.pause()
+    t1.pause()
+    clock.advance(1)
+    t1.resume()
+    clock.advance(1)
+    t1.resume()
+    for _ in range(5):
+        clock.advance(1)
+
+
 for scenario in (howto_call_later, howto_defer_later,
                  lambda: howto_looping_call(3, False), lambda: howto_looping_call(3, True),
                  howto_cancel, chain_paths, chain_nested, chain_pause, chain_cancel,
                  chain_deferred_list, chain_inline_callbacks, clock_ordering, cooperator,
-                 locks_and_queue, timeouts):
+                 locks_and_queue, timeouts, chain_more):
     scenario()
