@@ -53,6 +53,7 @@ struct TaskletRecord : Fiber {
   Loop* loop = nullptr;       // the loop it belongs to
   std::uint32_t refs = 0;     // handles, plus one held by the loop until it finishes
   bool observed = false;      // a join saw how it ended: no "never joined" log
+  bool ending = false;        // finish() has begun: its extensions (mailbox...) are going
   std::uint64_t id = 0;
   std::string name;           // empty until given or first derived (lazily)
   const std::type_info* fn_type = nullptr;  // for the derived name

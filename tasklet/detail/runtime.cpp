@@ -27,6 +27,7 @@ TaskletRecord& record_of(Fiber& f) noexcept { return static_cast<TaskletRecord&>
 // Everything that happens when a tasklet ends, whichever way: per-tasklet
 // extensions go, children move to the grandparent, joiners wake.
 void finish(TaskletRecord& r) noexcept {
+  r.ending = true;  // a message destroyed below cannot send a new one to r
   for (auto& e : r.ext) e.reset();
   detach_from_tree(r);
   r.joiners.notify_all();

@@ -246,4 +246,33 @@ TEST_CASE("a send to a tasklet of another loop is refused") {
   });
 }
 
+TEST_CASE("a message destroyed with its finished tasklet's mailbox cannot send to that tasklet") {
+  // The unread message's destructor runs while the tasklet ends: a send to the
+  // ending tasklet is refused (false), not queued into a mailbox nobody reads.
+  struct Boomerang {
+    Tasklet target;
+    int* sends = nullptr;
+    bool* accepted = nullptr;
+    Boomerang(Tasklet t, int* s, bool* a) : target(std::move(t)), sends(s), accepted(a) {}
+    Boomerang(Boomerang&& o) noexcept
+        : target(o.target), sends(std::exchange(o.sends, nullptr)), accepted(o.accepted) {}
+    ~Boomerang() {
+      if (sends == nullptr) return;  // moved from
+      ++*sends;
+      *accepted = weft::send(target, mailbox_test::Counted(1));
+    }
+  };
+  run([] {
+    int sends = 0;
+    bool accepted = true;
+    auto t = Tasklet::spawn([] { Tasklet::sleep(0.01); });
+    CHECK(weft::send(t, Boomerang(t, &sends, &accepted)));
+    t.join();
+    CHECK(sends == 1);
+    CHECK_FALSE(accepted);
+    CHECK(Counted::live == 0);
+    CHECK(weft::mailbox_size(t) == 0);
+  });
+}
+
 }  // TEST_SUITE
