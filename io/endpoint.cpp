@@ -70,10 +70,20 @@ Endpoint Endpoint::unix_path(std::string_view path) {
 }
 
 Endpoint Endpoint::parse(std::string_view text) {
-  if (text.substr(0, 5) == "unix:") return unix_path(text.substr(5));
+  auto bad = [text](const std::string& why) {
+    return std::invalid_argument("weft: cannot parse endpoint '" + std::string(text) + "': " + why);
+  };
+  if (text.substr(0, 5) == "unix:") {
+    try {
+      return unix_path(text.substr(5));
+    } catch (const std::invalid_argument& e) {
+      throw bad(std::string(e.what()).substr(6));  // without its "weft: "
+    }
+  }
   std::string_view host;
   std::string_view port;
-  if (!text.empty() && text.front() == '[') {
+  const bool bracketed = !text.empty() && text.front() == '[';
+  if (bracketed) {
     const auto close = text.find(']');
     if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':') {
       throw std::invalid_argument("weft: cannot parse endpoint '" + std::string(text) +
@@ -96,11 +106,20 @@ Endpoint Endpoint::parse(std::string_view text) {
     if (c < '0' || c > '9') ok = false;
     p = p * 10 + static_cast<unsigned long>(c - '0');
   }
-  if (!ok || p > 65535) {
-    throw std::invalid_argument("weft: cannot parse endpoint '" + std::string(text) + "': '" +
-                                std::string(port) + "' is not a port number (0-65535)");
+  if (!ok || p > 65535) throw bad("'" + std::string(port) + "' is not a port number (0-65535)");
+  if (!bracketed && host.find(':') != std::string_view::npos) {
+    throw bad("an IPv6 address needs brackets, as in [" + std::string(host) + "]:" +
+              std::string(port));
   }
-  return ip(host, static_cast<std::uint16_t>(p));
+  Endpoint e;
+  if (!parse_numeric(host, static_cast<std::uint16_t>(p), e.storage_, e.len_, e.family_)) {
+    throw bad("'" + std::string(host) +
+              "' is not a numeric IPv4 or IPv6 address (use Endpoint::resolve for host names)");
+  }
+  if (bracketed && e.family_ != Family::ipv6) {
+    throw bad("brackets are for IPv6 addresses; write an IPv4 address without them");
+  }
+  return e;
 }
 
 Endpoint Endpoint::from_sockaddr(const sockaddr* addr, socklen_t len) {
@@ -122,6 +141,15 @@ Endpoint Endpoint::from_sockaddr(const sockaddr* addr, socklen_t len) {
       throw std::invalid_argument("weft: Endpoint::from_sockaddr given address family " +
                                   std::to_string(addr->sa_family) +
                                   " (only IPv4, IPv6 and Unix are supported)");
+  }
+  const std::size_t need = e.family_ == Family::ipv4   ? sizeof(sockaddr_in)
+                          : e.family_ == Family::ipv6 ? sizeof(sockaddr_in6)
+                                                      : sizeof(sa_family_t);
+  if (static_cast<std::size_t>(len) < need) {
+    throw std::invalid_argument("weft: Endpoint::from_sockaddr given a bad address length: " +
+                                std::to_string(len) + " bytes for family " +
+                                std::to_string(addr->sa_family) + " (at least " +
+                                std::to_string(need) + " needed)");
   }
   std::memcpy(&e.storage_, addr, static_cast<std::size_t>(len));
   e.len_ = len;

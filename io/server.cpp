@@ -1,5 +1,7 @@
 #include "io/server.hpp"
 
+#include <sys/socket.h>
+
 #include <cerrno>
 #include <list>
 #include <stdexcept>
@@ -175,7 +177,22 @@ void accept_loop(const std::shared_ptr<ServerState>& sp) {
 
 using detail::ServerState;
 
+namespace {
+
+void check_options(const ServerOptions& o) {
+  if (o.accept_backoff.count() <= 0) {
+    throw std::invalid_argument("weft: ServerOptions::accept_backoff is " +
+                                std::to_string(o.accept_backoff.count()) +
+                                " ms; it must be positive, or the server spins when file "
+                                "descriptors run out");
+  }
+}
+
+}  // namespace
+
 Server serve(const Endpoint& at, ConnectionHandler handler, ServerOptions options) {
+  if (!handler) throw std::invalid_argument("weft: serve() needs a handler");
+  check_options(options);
   Socket listener = Socket::listen(at, options.listen);
   options.listen.nodelay = false;  // listen() already arranged it
   return serve(std::move(listener), std::move(handler), std::move(options));
@@ -184,6 +201,13 @@ Server serve(const Endpoint& at, ConnectionHandler handler, ServerOptions option
 Server serve(Socket listener, ConnectionHandler handler, ServerOptions options) {
   if (!handler) throw std::invalid_argument("weft: serve() needs a handler");
   if (!listener.is_open()) throw std::invalid_argument("weft: serve() given a closed listener");
+  check_options(options);
+  int listening = 0;
+  socklen_t len = sizeof listening;
+  if (::getsockopt(listener.fd(), SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) < 0 || !listening) {
+    throw std::invalid_argument("weft: serve() given fd " + std::to_string(listener.fd()) +
+                                ", which is not listening (make it with Socket::listen)");
+  }
   auto st = std::make_shared<ServerState>();
   st->listener = std::move(listener);
   st->endpoint = st->listener.local_endpoint();

@@ -40,7 +40,8 @@ struct ServerOptions {
   ListenOptions listen;
   // How long accepting pauses when the process (EMFILE) or the system (ENFILE)
   // runs out of file descriptors, or the kernel out of memory, instead of
-  // spinning on a listener that stays readable.
+  // spinning on a listener that stays readable. Must be positive (serve()
+  // throws std::invalid_argument otherwise).
   std::chrono::milliseconds accept_backoff{100};
   // Stack reserve of connection tasklets (0: the loop's default).
   std::size_t stack_size = 0;
@@ -100,7 +101,8 @@ class Server {
 // The same on a socket that already listens (made by Socket::listen, or
 // inherited, e.g. from a parent process or socket activation); its options
 // stay as they are, except that accepted TCP sockets get TCP_NODELAY when
-// options.listen.nodelay. Throws std::invalid_argument when it is not open.
+// options.listen.nodelay. Throws std::invalid_argument when it is not open or
+// not listening.
 [[nodiscard]] Server serve(Socket listener, ConnectionHandler handler, ServerOptions options = {});
 
 }  // namespace weft

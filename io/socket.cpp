@@ -51,6 +51,29 @@ int open_socket(const Endpoint& e, const char* purpose) {
   return fd;
 }
 
+// SO_RCVBUF / SO_SNDBUF sizes must be positive: Linux takes a negative one as
+// "the system maximum", which is never what the caller meant.
+void check_buffer_size(int bytes, const char* what) {
+  if (bytes <= 0) {
+    throw std::invalid_argument(std::string("weft: ") + what + " of " + std::to_string(bytes) +
+                                " bytes; a socket buffer size must be positive");
+  }
+}
+
+// The buffer sizes in options: 0 keeps the system's default, negative is refused.
+void check_option_sizes(int recv_buffer, int send_buffer, const char* options) {
+  if (recv_buffer < 0) {
+    throw std::invalid_argument(std::string("weft: ") + options + "::recv_buffer is " +
+                                std::to_string(recv_buffer) +
+                                "; use a positive size, or 0 for the default");
+  }
+  if (send_buffer < 0) {
+    throw std::invalid_argument(std::string("weft: ") + options + "::send_buffer is " +
+                                std::to_string(send_buffer) +
+                                "; use a positive size, or 0 for the default");
+  }
+}
+
 }  // namespace
 
 Socket::Socket() noexcept = default;
@@ -309,6 +332,7 @@ void Socket::write_all(std::string_view data, Timeout t) {
 // ---------------------------------------------------------------- connect, listen, accept
 
 Socket Socket::connect(const Endpoint& to, Timeout t, const SocketOptions& o) {
+  check_option_sizes(o.recv_buffer, o.send_buffer, "SocketOptions");
   Socket s;
   s.fd_ = open_socket(to, "connect to");
   s.peer_ = to;
@@ -368,6 +392,11 @@ Socket Socket::connect(std::string_view host, std::uint16_t port, Timeout t,
 }
 
 Socket Socket::listen(const Endpoint& at, const ListenOptions& o) {
+  check_option_sizes(o.recv_buffer, o.send_buffer, "ListenOptions");
+  if (o.backlog < 0) {
+    throw std::invalid_argument("weft: ListenOptions::backlog is " + std::to_string(o.backlog) +
+                                "; it must be 0 or more");
+  }
   Socket s;
   s.fd_ = open_socket(at, "listen on");
   const bool tcp = is_tcp(at);
@@ -531,10 +560,12 @@ bool Socket::reuseport() const {
   return get_int_option(SOL_SOCKET, SO_REUSEPORT, "SO_REUSEPORT") != 0;
 }
 void Socket::set_recv_buffer_size(int bytes) {
+  check_buffer_size(bytes, "set_recv_buffer_size");
   set_int_option(SOL_SOCKET, SO_RCVBUF, bytes, "SO_RCVBUF");
 }
 int Socket::recv_buffer_size() const { return get_int_option(SOL_SOCKET, SO_RCVBUF, "SO_RCVBUF"); }
 void Socket::set_send_buffer_size(int bytes) {
+  check_buffer_size(bytes, "set_send_buffer_size");
   set_int_option(SOL_SOCKET, SO_SNDBUF, bytes, "SO_SNDBUF");
 }
 int Socket::send_buffer_size() const { return get_int_option(SOL_SOCKET, SO_SNDBUF, "SO_SNDBUF"); }

@@ -33,12 +33,13 @@ class BufferedStream;
 struct SocketOptions {
   // TCP_NODELAY (TCP only): small writes leave at once.
   bool nodelay = true;
-  // SO_RCVBUF / SO_SNDBUF in bytes; 0 keeps the system's default.
+  // SO_RCVBUF / SO_SNDBUF in bytes; 0 keeps the system's default (negative:
+  // connect throws std::invalid_argument).
   int recv_buffer = 0;
   int send_buffer = 0;
 };
 
-// Options of a listening socket.
+// Options of a listening socket (negative sizes: listen throws std::invalid_argument).
 struct ListenOptions {
   // Length of the kernel's queue of connections not yet accepted.
   int backlog = 1024;
@@ -87,7 +88,8 @@ class Socket {
   static Socket connect(std::string_view host, std::uint16_t port, Timeout t = current,
                         const SocketOptions& o = {});
   // Binds and listens (port 0: any free port, see local_endpoint()). A Unix
-  // path must not exist yet. Throws IoError (e.g. the address is in use).
+  // path must not exist yet. Throws IoError (e.g. the address is in use),
+  // std::invalid_argument for an empty endpoint or negative option sizes.
   static Socket listen(const Endpoint& at, const ListenOptions& o = {});
 
   // Accepts one connection (non-blocking, close-on-exec, TCP_NODELAY as the
@@ -147,6 +149,7 @@ class Socket {
   void set_reuseport(bool on);
   bool reuseport() const;
   // SO_RCVBUF / SO_SNDBUF. Linux doubles the value set and reports the doubled one.
+  // Setters throw std::invalid_argument for a size that is not positive.
   void set_recv_buffer_size(int bytes);
   int recv_buffer_size() const;
   void set_send_buffer_size(int bytes);

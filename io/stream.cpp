@@ -1,6 +1,7 @@
 #include "io/stream.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <new>
 #include <stdexcept>
@@ -35,6 +36,11 @@ void give_back(BufferPool* pool, char* block) noexcept {
   } else {
     delete[] block;
   }
+}
+
+// a + b, saturating: a max_line of SIZE_MAX means "no limit", not a limit of 1.
+constexpr std::size_t sat_add(std::size_t a, std::size_t b) noexcept {
+  return a > SIZE_MAX - b ? SIZE_MAX : a + b;
 }
 
 }  // namespace
@@ -87,6 +93,7 @@ void BufferedStream::make_room(std::size_t limit) {
 }
 
 bool BufferedStream::fill(LazyDeadline& d, std::size_t limit) {
+  socket_->check_open(Socket::Op::read);  // a closed socket: SocketClosedError, not EBADF
   if (rpos_ == rend_ && rbuf_ != nullptr) rpos_ = rend_ = 0;
   if (rpos_ == rend_) {
     // Nothing buffered: hold a buffer only while a read can fill it, so that
@@ -186,13 +193,19 @@ std::string BufferedStream::read_line(Timeout t) {
       }
       scanned = rend_ - rpos_;
     }
-    if (rend_ - rpos_ > options_.max_line + 1) {
+    if (rend_ - rpos_ > sat_add(options_.max_line, 1)) {
       throw LineTooLongError("weft: read_line from " + socket_->describe() + " failed: " +
                              std::to_string(rend_ - rpos_) +
                              " bytes arrived without a newline; the limit is " +
                              std::to_string(options_.max_line) + " (StreamOptions::max_line)");
     }
-    if (!fill(d, options_.max_line + 2)) {
+    if (!fill(d, sat_add(options_.max_line, 2))) {
+      if (rend_ - rpos_ > options_.max_line) {
+        throw LineTooLongError("weft: read_line from " + socket_->describe() +
+                               " failed: a final line of " + std::to_string(rend_ - rpos_) +
+                               " bytes before EOF; the limit is " +
+                               std::to_string(options_.max_line) + " (StreamOptions::max_line)");
+      }
       if (rend_ > rpos_) {  // a final line without a newline: returned as is
         std::string rest(rbuf_ + rpos_, rend_ - rpos_);
         rpos_ = rend_;
@@ -227,7 +240,7 @@ std::string BufferedStream::read_until(std::string_view delimiter, Timeout t,
       scanned = have - delimiter.size() + 1;
     }
     if (have >= max_size) break;
-    if (!fill(d, max_size + 1)) throw_eof("read_until", rend_ - rpos_);
+    if (!fill(d, sat_add(max_size, 1))) throw_eof("read_until", rend_ - rpos_);
   }
   throw LineTooLongError("weft: read_until from " + socket_->describe() +
                          " failed: no delimiter within the limit of " + std::to_string(max_size) +
@@ -235,6 +248,11 @@ std::string BufferedStream::read_until(std::string_view delimiter, Timeout t,
 }
 
 std::string BufferedStream::read_bytes(std::size_t n, Timeout t) {
+  if (n > std::string().max_size()) {
+    throw std::invalid_argument("weft: read_bytes(" + std::to_string(n) +
+                                "): more than a string can hold (a negative count converted "
+                                "to size_t?)");
+  }
   LazyDeadline d(t);
   std::string out(n, '\0');
   std::size_t got = std::min(n, rend_ - rpos_);

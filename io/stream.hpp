@@ -28,7 +28,8 @@ class BufferPool;
 
 struct StreamOptions {
   // The longest line read_line accepts (without its LF / CRLF), and the
-  // default limit of read_until; longer input throws LineTooLongError.
+  // default limit of read_until; longer input throws LineTooLongError
+  // (SIZE_MAX: no limit but memory).
   std::size_t max_line = 64 * 1024;
 };
 
@@ -47,13 +48,15 @@ class BufferedStream {
   BufferedStream& operator=(const BufferedStream&) = delete;
 
   // Reads one line and returns it without its LF or CRLF. A final line
-  // without a newline is returned as is. Throws EofError when the stream is at
-  // EOF with nothing left, LineTooLongError past max_line (the bytes stay
-  // buffered), and what Socket::read throws. One deadline covers the call.
+  // without a newline is returned as is (when within max_line). Throws EofError
+  // when the stream is at EOF with nothing left, LineTooLongError past
+  // max_line (the bytes stay buffered), and what Socket::read throws. One
+  // deadline covers the call.
   std::string read_line(Timeout t = current);
   // Reads exactly n bytes. Throws EofError (saying how many arrived) when the
-  // peer closes first, and what Socket::read throws; on any failure the bytes
-  // that did arrive stay in the stream for the next read.
+  // peer closes first, std::invalid_argument when n exceeds what a string can
+  // hold, and what Socket::read throws; on any failure the bytes that did
+  // arrive stay in the stream for the next read.
   std::string read_bytes(std::size_t n, Timeout t = current);
   // Reads up to and including `delimiter` (not empty). Throws EofError when
   // the peer closes before it, LineTooLongError when `max_size` bytes (0: the

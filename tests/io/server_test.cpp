@@ -395,4 +395,65 @@ TEST_CASE("10k concurrent connections to the echo server from client tasklets in
   });
 }
 
+TEST_CASE("stop while accepting is paused at the connection limit; a killed server tasklet") {
+  run([] {
+    weft::ServerOptions o;
+    o.max_connections = 1;
+    auto server = weft::serve(
+        kAny,
+        [](Socket& s) {
+          char c;
+          s.read({&c, 1}, 10.0);
+        },
+        o);
+    Socket a = Socket::connect(server.endpoint(), 1.0);
+    Socket b = Socket::connect(server.endpoint(), 1.0);  // waits in the backlog
+    Tasklet::sleep(0.02);
+    CHECK(server.accepted() == 1);
+    const auto start = weft::now();
+    server.stop(0.05);  // the paused acceptor ends at once; the handler is killed after the grace
+    CHECK(near(since(start), 0.05));
+    CHECK_FALSE(server.running());
+    CHECK(server.tasklet().has_finished());
+    CHECK(server.connections() == 0);
+    char c;
+    CHECK(a.read({&c, 1}, 1.0) == 0);  // its handler was killed: the server closed the socket
+  });
+  run([] {
+    auto server = weft::serve(kAny, [](Socket& s) {
+      char c;
+      if (s.read({&c, 1}, 10.0) == 1) s.write_all("k", 1.0);
+    });
+    const Endpoint at = server.endpoint();
+    Socket a = Socket::connect(at, 1.0);
+    Tasklet::sleep(0.02);
+    REQUIRE(server.connections() == 1);
+    server.tasklet().kill();  // the accepting tasklet only: connections live on
+    CHECK_FALSE(server.running());
+    CHECK_THROWS_AS(Socket::connect(at, 1.0), weft::IoError);  // the listener is closed
+    CHECK(server.connections() == 1);
+    CHECK_THROWS_AS(server.join(0.05), TimeoutError);
+    a.write_all("x", 1.0);
+    char c;
+    a.read_exactly({&c, 1}, 1.0);
+    server.join(1.0);  // the last connection ended: the server has stopped
+    CHECK(server.connections() == 0);
+    server.stop(1.0);  // nothing left to do
+  });
+}
+
+TEST_CASE("ListenOptions: no nodelay on accepted sockets when asked; buffer sizes are inherited") {
+  run([] {
+    Socket l = io_test::loopback_listener({.nodelay = false, .recv_buffer = 8192, .send_buffer = 8192});
+    CHECK(l.recv_buffer_size() >= 8192);
+    CHECK(l.recv_buffer_size() < 65536);
+    Socket c = Socket::connect(l.local_endpoint(), 1.0);
+    Socket s = l.accept(1.0);
+    CHECK_FALSE(s.nodelay());
+    CHECK(s.recv_buffer_size() == l.recv_buffer_size());
+    CHECK(s.send_buffer_size() == l.send_buffer_size());
+    CHECK(c.nodelay());  // the connecting side has its own default
+  });
+}
+
 }  // TEST_SUITE

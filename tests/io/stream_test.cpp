@@ -294,4 +294,99 @@ TEST_CASE("a reader and a writer tasklet share one stream") {
   });
 }
 
+TEST_CASE("a stream over a closed socket, or one closed while parked, throws SocketClosedError") {
+  run([] {
+    {
+      auto [c, s] = tcp_pair();
+      BufferedStream in(c);
+      c.close();
+      CHECK_THROWS_WITH_AS(in.read_line(1.0), doctest::Contains("the socket is closed"),
+                           weft::SocketClosedError);
+      CHECK_THROWS_AS(in.read_bytes(4, 1.0), weft::SocketClosedError);
+      CHECK_THROWS_AS(in.read_until("\n", 1.0), weft::SocketClosedError);
+      char buf[4];
+      CHECK_THROWS_AS(in.read(buf, 1.0), weft::SocketClosedError);
+      in.write("x", 1.0);  // buffered: nothing touches the socket yet
+      CHECK_THROWS_AS(in.flush(1.0), weft::SocketClosedError);
+      CHECK(in.buffered_output() == 1);
+    }
+    {
+      // A reader parked in read_line and a writer parked in flush, woken by close() elsewhere.
+      auto [c, s] = tcp_pair();
+      c.set_send_buffer_size(4096);
+      s.set_recv_buffer_size(4096);
+      BufferedStream io(c);
+      std::vector<std::string> errors;
+      auto reader = Tasklet::spawn([&] {
+        try {
+          io.read_line(5.0);
+        } catch (const weft::SocketClosedError& e) {
+          errors.push_back(e.what());
+        }
+      });
+      auto writer = Tasklet::spawn([&] {
+        try {
+          for (int i = 0; i < 1000; ++i) io.write(std::string(1000, 'w'), 5.0);
+          io.flush(5.0);
+        } catch (const weft::SocketClosedError& e) {
+          errors.push_back(e.what());
+        }
+      });
+      Tasklet::sleep(0.02);
+      CHECK(c.waiting_readers() == 1);
+      CHECK(c.waiting_writers() == 1);
+      const auto start = weft::now();
+      c.close();
+      Tasklet::join_all({reader, writer}, 1.0);
+      CHECK(since(start) < 0.05);
+      REQUIRE(errors.size() == 2);
+      for (const auto& e : errors) CHECK(contains(e, "closed while waiting"));
+    }
+  });
+}
+
+TEST_CASE("streams and the peer: half-close, reset in the middle of a line, an over-long last line") {
+  run([] {
+    {
+      // The peer shuts down its write side: we read its last line, then EOF, and can still answer.
+      auto [c, s] = tcp_pair();
+      BufferedStream peer(s);
+      BufferedStream io(c);
+      peer.write("last words\r\n", 1.0);
+      peer.flush(1.0);
+      s.shutdown(weft::Shutdown::write);
+      CHECK(io.read_line(1.0) == "last words");
+      CHECK_THROWS_AS(io.read_line(1.0), weft::EofError);
+      CHECK_THROWS_AS(io.read_bytes(1, 1.0), weft::EofError);
+      io.write("reply\n", 1.0);
+      io.flush(1.0);
+      CHECK(peer.read_line(1.0) == "reply");
+    }
+    {
+      // A reset in the middle of a line: ConnectionResetError, not a truncated line.
+      auto [c, s] = tcp_pair();
+      BufferedStream io(c);
+      s.write_all("half a li", 1.0);
+      auto resetter = Tasklet::spawn([&s = s] {
+        Tasklet::sleep(0.03);
+        s.close_with_reset();
+      });
+      CHECK_THROWS_WITH_AS(io.read_line(2.0), doctest::Contains("the peer reset the connection"),
+                           weft::ConnectionResetError);
+      resetter.join();
+    }
+    {
+      // EOF ends a final line longer than the limit: LineTooLongError, not a line past the limit.
+      auto [c, s] = tcp_pair();
+      BufferedStream io(c, {.max_line = 4});
+      s.write_all("abcd\nabcde", 1.0);
+      s.close();
+      CHECK(io.read_line(1.0) == "abcd");
+      CHECK_THROWS_WITH_AS(io.read_line(1.0), doctest::Contains("before EOF"),
+                           weft::LineTooLongError);
+      CHECK(io.read_bytes(5, 1.0) == "abcde");  // the bytes stayed buffered
+    }
+  });
+}
+
 }  // TEST_SUITE

@@ -2,6 +2,7 @@
 // Helpers of the io tests: loopback socket pairs, raised fd limits, and
 // example programs run as child processes.
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
@@ -26,6 +27,24 @@
 extern char** environ;
 
 namespace io_test {
+
+// How many file descriptors this process has open (entries of /proc/self/fd,
+// less the one opendir holds while counting).
+inline int open_fds() {
+  DIR* d = ::opendir("/proc/self/fd");
+  if (d == nullptr) return -1;
+  int n = 0;
+  while (const dirent* e = ::readdir(d)) n += e->d_name[0] != '.';
+  ::closedir(d);
+  return n - 1;
+}
+
+// A Unix socket path unique to this process and `tag`, not existing yet.
+inline std::string unix_socket_path(const std::string& tag) {
+  std::string p = "/tmp/weft-io-" + tag + "-" + std::to_string(::getpid()) + ".sock";
+  ::unlink(p.c_str());
+  return p;
+}
 
 // A listener on a free loopback port.
 inline weft::Socket loopback_listener(weft::ListenOptions o = {}) {
