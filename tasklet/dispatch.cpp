@@ -56,6 +56,8 @@ LoopStats loop_stats() {
     s.live_stacks = rt.stacks.live();
     s.pooled_stacks = rt.stacks.pooled();
     s.guarded_stacks = rt.stacks.guarded();
+    s.live_records = rt.records.live();
+    s.record_bytes = rt.records.mapped_bytes();
   }
   return s;
 }

@@ -9,6 +9,7 @@
 #include <exception>
 #include <functional>
 #include <memory>
+#include <new>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -37,6 +38,13 @@ struct TaskletRecord : Fiber {
   TaskletRecord& operator=(const TaskletRecord&) = delete;
   // Logs a failure nobody observed (see Tasklet's "never joined" rule).
   virtual ~TaskletRecord();
+
+  // Records come from the current loop's RecordPool (the heap outside a loop);
+  // over-aligned ones from the heap. Defined in runtime.cpp.
+  static void* operator new(std::size_t size);
+  static void operator delete(void* p) noexcept;
+  static void* operator new(std::size_t size, std::align_val_t align);
+  static void operator delete(void* p, std::align_val_t align) noexcept;
 
   // Runs the callable and stores its result (may throw).
   virtual void invoke() = 0;

@@ -117,10 +117,17 @@ std::size_t hook_describe(const Fiber& f, char* buf, std::size_t n) noexcept {
   return used;
 }
 
+// Empty record chunks kept for the next burst, and how many go per idle moment.
+constexpr std::size_t kKeepRecordBytes = std::size_t{4} << 20;
+constexpr std::size_t kTrimRecordChunks = 64;
+
 bool hook_idle() noexcept {
   Loop* loop = Loop::current();
   if (loop == nullptr || !loop->ext(ExtSlot::tasklet)) return false;
-  return static_cast<TaskletRuntime&>(*loop->ext(ExtSlot::tasklet)).stacks.trim(1024);
+  auto& rt = static_cast<TaskletRuntime&>(*loop->ext(ExtSlot::tasklet));
+  bool more = rt.stacks.trim(1024);
+  more |= rt.records.trim(kKeepRecordBytes, kTrimRecordChunks);
+  return more;
 }
 
 constexpr LoopHooks kHooks{&hook_prepare, &hook_reap, &hook_finish_killed, &hook_describe,
@@ -242,6 +249,22 @@ void throw_type_mismatch(TaskletRecord& r, const std::type_info& wanted) {
 void throw_value_taken(TaskletRecord& r) {
   throw std::logic_error("weft: the move-only result of tasklet '" + name_of(r) +
                          "' was already moved out by an earlier join");
+}
+
+void* TaskletRecord::operator new(std::size_t size) {
+  Loop* loop = Loop::current();
+  if (loop == nullptr || !loop->ext(ExtSlot::tasklet)) return RecordPool::allocate_unpooled(size);
+  return static_cast<TaskletRuntime&>(*loop->ext(ExtSlot::tasklet)).records.allocate(size);
+}
+
+void TaskletRecord::operator delete(void* p) noexcept { RecordPool::deallocate(p); }
+
+void* TaskletRecord::operator new(std::size_t size, std::align_val_t align) {
+  return ::operator new(size, align);
+}
+
+void TaskletRecord::operator delete(void* p, std::align_val_t align) noexcept {
+  ::operator delete(p, align);
 }
 
 TaskletRecord::~TaskletRecord() {

@@ -12,6 +12,7 @@
 #include "sched/park.hpp"
 #include "tasklet/detail/overflow.hpp"
 #include "tasklet/detail/record.hpp"
+#include "tasklet/detail/record_pool.hpp"
 #include "tasklet/detail/stack_pool.hpp"
 #include "sched/timeout.hpp"
 
@@ -27,6 +28,7 @@ struct TaskletRuntime final : LoopExtension {
   explicit TaskletRuntime(std::size_t default_stack) : stacks(default_stack) {}
   AltSignalStack alt_stack;  // where the overflow handler runs
   StackPool stacks;
+  RecordPool records;
   std::uint64_t next_id = 1;
 };
 
