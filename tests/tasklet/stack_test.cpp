@@ -15,13 +15,16 @@ using weft_test::run;
 namespace {
 
 // Recurses until the stack runs out; `yield_every` > 0 yields on the way down
-// (so that a canary stack is checked at each switch).
+// (so that a canary stack is checked at each switch). Endless on purpose.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Winfinite-recursion"
 int dive(int depth, int yield_every) {
   volatile char frame[512];
   std::memset(const_cast<char*>(frame), depth & 0x7f, sizeof frame);
   if (yield_every > 0 && depth % yield_every == 0) Tasklet::yield_();
   return dive(depth + 1, yield_every) + frame[depth % sizeof frame];
 }
+#pragma GCC diagnostic pop
 
 struct ChildResult {
   int status = 0;
