@@ -14,7 +14,7 @@ Address::Address(const Tasklet& t) {
     throw std::logic_error("weft: the Address of tasklet '" + detail::name_of(*r) +
                            "' must be made on its own loop's thread");
   }
-  if (r->ending || r->state == detail::FiberState::finished) {
+  if (r->gone()) {
     inbox_ = std::make_shared<detail::RemoteInbox>(LoopRef(), nullptr, nullptr);
     inbox_->closed.store(true);
     return;

@@ -34,9 +34,6 @@ class EnvelopeGuard {
   Envelope* e_;
 };
 
-// r has finished, or is finishing: its mailbox is gone or going.
-bool gone(const TaskletRecord& r) noexcept { return r.ending || r.state == FiberState::finished; }
-
 std::string quoted(TaskletRecord& r) { return "tasklet '" + name_of(r) + "'"; }
 
 // The record behind t, checked to be usable from this thread.
@@ -66,7 +63,7 @@ MailboxState* wait_for_room(TaskletRecord& r, MailboxState* box, const Deadline&
   while (box->full()) {
     const Wake w = box->wait_room(d);
     if (w == Wake::killed) throw TaskletExit{};
-    if (gone(r)) return nullptr;
+    if (r.gone()) return nullptr;
     box = &MailboxState::of(r);
     if (w == Wake::timed_out && box->full()) {
       throw_timeout(d, std::string(what) + " to the full mailbox of " + quoted(r));
@@ -128,7 +125,7 @@ const std::shared_ptr<RemoteInbox>& MailboxState::remote() {
 bool send_envelope(const Tasklet& t, Envelope* e, Timeout timeout, bool may_wait) {
   EnvelopeGuard guard(e);
   TaskletRecord& r = target(t, may_wait ? "send()" : "try_send()");
-  if (gone(r)) return false;
+  if (r.gone()) return false;
   MailboxState* box = &MailboxState::of(r);
   if (box->full()) {
     if (!may_wait) return false;
@@ -147,7 +144,7 @@ void call_envelope(const Tasklet& t, Envelope* e, CallSlot& slot, Timeout timeou
   if (&self == &r) {
     throw std::logic_error("weft: " + quoted(r) + " cannot call itself: it would wait for its own reply");
   }
-  if (gone(r)) {
+  if (r.gone()) {
     throw CallError("weft: call to " + quoted(r) + " failed: it has finished");
   }
   const Deadline d = Deadline::from(timeout);
@@ -174,7 +171,7 @@ void call_envelope(const Tasklet& t, Envelope* e, CallSlot& slot, Timeout timeou
     }
   }
   if (slot.dropped) {
-    if (gone(r)) {
+    if (r.gone()) {
       throw CallError("weft: call to " + quoted(r) + " failed: it finished without replying");
     }
     throw CallError("weft: call to " + quoted(r) +

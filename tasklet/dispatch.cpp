@@ -51,13 +51,12 @@ LoopStats loop_stats() {
   s.runnable = loop->runnable();
   s.live_watchers = loop->counters().live_watchers;
   s.pending_timers = loop->timers().size();
-  if (loop->ext(ExtSlot::tasklet)) {
-    auto& rt = static_cast<TaskletRuntime&>(*loop->ext(ExtSlot::tasklet));
-    s.live_stacks = rt.stacks.live();
-    s.pooled_stacks = rt.stacks.pooled();
-    s.guarded_stacks = rt.stacks.guarded();
-    s.live_records = rt.records.live();
-    s.record_bytes = rt.records.mapped_bytes();
+  if (const TaskletRuntime* rt = detail::find_runtime()) {
+    s.live_stacks = rt->stacks.live();
+    s.pooled_stacks = rt->stacks.pooled();
+    s.guarded_stacks = rt->stacks.guarded();
+    s.live_records = rt->records.live();
+    s.record_bytes = rt->records.mapped_bytes();
   }
   return s;
 }

@@ -15,8 +15,7 @@ void TimerHeap::arm(TimerNode& n, std::int64_t deadline) {
   sift_up(heap_.size() - 1, e);
 }
 
-void TimerHeap::disarm(TimerNode& n) noexcept {
-  if (!n.armed()) return;
+void TimerHeap::remove(TimerNode& n) noexcept {
   std::size_t i = n.index;
   n.index = TimerNode::kUnarmed;
   remove_at(i);

@@ -26,7 +26,9 @@ class TimerHeap {
   // Arms `n` (disarming it first if needed) to fire at `deadline`.
   void arm(TimerNode& n, std::int64_t deadline);
   // Disarms `n`; no-op when not armed.
-  void disarm(TimerNode& n) noexcept;
+  void disarm(TimerNode& n) noexcept {
+    if (n.armed()) remove(n);  // inline: every park and wake asks, few are armed
+  }
   // The earliest armed node, or nullptr.
   TimerNode* top() const noexcept { return heap_.empty() ? nullptr : heap_.front().node; }
   // Pops and returns the earliest node if its deadline is <= now and it was
@@ -53,6 +55,8 @@ class TimerHeap {
   void sift_up(std::size_t i, Entry e) noexcept;
   void sift_down(std::size_t i, Entry e) noexcept;
   void remove_at(std::size_t i) noexcept;
+  // Takes armed `n` out of the heap (disarm's slow path).
+  void remove(TimerNode& n) noexcept;
 
   std::vector<Entry> heap_;
   std::uint64_t next_seq_ = 0;

@@ -46,6 +46,9 @@ struct TaskletRecord : Fiber {
   static void* operator new(std::size_t size, std::align_val_t align);
   static void operator delete(void* p, std::align_val_t align) noexcept;
 
+  // It has finished, or finish() has begun: its mailbox is gone or going.
+  bool gone() const noexcept { return ending || state == FiberState::finished; }
+
   // Runs the callable and stores its result (may throw).
   virtual void invoke() = 0;
   // Destroys the callable (after the run, on the tasklet's own stack).

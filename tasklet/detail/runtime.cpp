@@ -122,11 +122,10 @@ constexpr std::size_t kKeepRecordBytes = std::size_t{4} << 20;
 constexpr std::size_t kTrimRecordChunks = 64;
 
 bool hook_idle() noexcept {
-  Loop* loop = Loop::current();
-  if (loop == nullptr || !loop->ext(ExtSlot::tasklet)) return false;
-  auto& rt = static_cast<TaskletRuntime&>(*loop->ext(ExtSlot::tasklet));
-  bool more = rt.stacks.trim(1024);
-  more |= rt.records.trim(kKeepRecordBytes, kTrimRecordChunks);
+  TaskletRuntime* rt = find_runtime();
+  if (rt == nullptr) return false;
+  bool more = rt->stacks.trim(1024);
+  more |= rt->records.trim(kKeepRecordBytes, kTrimRecordChunks);
   return more;
 }
 
@@ -164,12 +163,15 @@ void install_runtime(Loop& loop, std::size_t default_stack) {
   install_overflow_handler();
 }
 
-TaskletRuntime& runtime(const char* what) {
+TaskletRuntime* find_runtime() noexcept {
   Loop* loop = Loop::current();
-  if (loop == nullptr || !loop->ext(ExtSlot::tasklet)) {
-    throw std::logic_error(std::string("weft: ") + what + " needs a running loop (dispatch())");
-  }
-  return static_cast<TaskletRuntime&>(*loop->ext(ExtSlot::tasklet));
+  if (loop == nullptr || !loop->ext(ExtSlot::tasklet)) return nullptr;
+  return static_cast<TaskletRuntime*>(loop->ext(ExtSlot::tasklet).get());
+}
+
+TaskletRuntime& runtime(const char* what) {
+  if (TaskletRuntime* rt = find_runtime()) return *rt;
+  throw std::logic_error(std::string("weft: ") + what + " needs a running loop (dispatch())");
 }
 
 Tasklet start_tasklet(TaskletRecord* r, SpawnOptions&& options, const std::type_info& named_after) {
@@ -252,9 +254,8 @@ void throw_value_taken(TaskletRecord& r) {
 }
 
 void* TaskletRecord::operator new(std::size_t size) {
-  Loop* loop = Loop::current();
-  if (loop == nullptr || !loop->ext(ExtSlot::tasklet)) return RecordPool::allocate_unpooled(size);
-  return static_cast<TaskletRuntime&>(*loop->ext(ExtSlot::tasklet)).records.allocate(size);
+  TaskletRuntime* rt = find_runtime();
+  return rt == nullptr ? RecordPool::allocate_unpooled(size) : rt->records.allocate(size);
 }
 
 void TaskletRecord::operator delete(void* p) noexcept { RecordPool::deallocate(p); }

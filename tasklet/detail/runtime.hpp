@@ -38,6 +38,8 @@ const LoopHooks& tasklet_hooks() noexcept;
 void install_runtime(Loop& loop, std::size_t default_stack);
 // This layer's state on the current loop. Throws std::logic_error outside dispatch().
 TaskletRuntime& runtime(const char* what);
+// The same, or nullptr when there is none (no loop, or a loop without tasklets).
+TaskletRuntime* find_runtime() noexcept;
 
 // Registers a freshly allocated record (ids, tree, run queue) and returns the
 // first handle. Deletes `r` and rethrows if that fails.
