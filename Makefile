@@ -57,7 +57,7 @@ bench-json: bench-deps build
 	@./bench/run.sh $(BUILD) --json
 
 $(ASAN_BUILD)/build.ninja:
-	$(MESON) setup $(ASAN_BUILD) --buildtype=debugoptimized \
+	$(MESON) setup $(ASAN_BUILD) --buildtype=debugoptimized -Db_lto=false \
 	  -Db_sanitize=address,undefined -Db_lundef=false
 
 asan: deps $(ASAN_BUILD)/build.ninja

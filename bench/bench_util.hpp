@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -20,6 +21,7 @@ struct Args {
   bool json = false;
   int runs = 5;        // --runs N: measurements per implementation (the median is reported)
   double scale = 1.0;  // --quick: a tenth of the work (for smoke runs)
+  std::string only;    // --only NAME: measure just that implementation (for profiling)
 };
 
 inline Args parse(int argc, char** argv) {
@@ -32,8 +34,10 @@ inline Args parse(int argc, char** argv) {
       a.runs = 3;
     } else if (std::strcmp(argv[i], "--runs") == 0 && i + 1 < argc) {
       a.runs = std::max(1, std::atoi(argv[++i]));
+    } else if (std::strcmp(argv[i], "--only") == 0 && i + 1 < argc) {
+      a.only = argv[++i];
     } else {
-      std::fprintf(stderr, "usage: %s [--json] [--quick] [--runs N]\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [--json] [--quick] [--runs N] [--only IMPL]\n", argv[0]);
       std::exit(2);
     }
   }
@@ -72,14 +76,16 @@ struct Impl {
 };
 
 // Measures every implementation `runs` times, alternating between them, and
-// returns the medians in the order given.
+// returns the medians in the order given (NaN for one --only left out).
 inline std::vector<double> measure(const Args& a, const std::vector<Impl>& impls, long work) {
   std::vector<std::vector<double>> samples(impls.size());
   for (int r = 0; r < a.runs; ++r) {
-    for (std::size_t i = 0; i < impls.size(); ++i) samples[i].push_back(impls[i].run(work));
+    for (std::size_t i = 0; i < impls.size(); ++i) {
+      if (a.only.empty() || a.only == impls[i].name) samples[i].push_back(impls[i].run(work));
+    }
   }
   std::vector<double> out;
-  for (auto& s : samples) out.push_back(median(s));
+  for (auto& s : samples) out.push_back(s.empty() ? std::nan("") : median(s));
   return out;
 }
 
@@ -90,6 +96,7 @@ inline void report(const Args& a, const char* bench, const char* unit, const cha
                    bool lower_is_better, const char* target) {
   if (a.json) {
     for (std::size_t i = 0; i < names.size(); ++i) {
+      if (std::isnan(values[i])) continue;
       std::printf("{\"bench\": \"%s\", \"impl\": \"%s\", \"value\": %.6g, \"unit\": \"%s\"}\n", bench,
                   names[i].c_str(), values[i], unit);
     }
@@ -102,6 +109,7 @@ inline void report(const Args& a, const char* bench, const char* unit, const cha
     std::printf("         %-16s %12.4g %s\n", names[i].c_str(), values[i], unit);
   }
   for (std::size_t i = 1; i < names.size(); ++i) {
+    if (std::isnan(values[0]) || std::isnan(values[i])) continue;
     std::printf("         ratio %s / %s = %.3g\n", names[0].c_str(), names[i].c_str(),
                 values[0] / values[i]);
   }

@@ -48,7 +48,8 @@ TaskletRecord& target(const Tasklet& t, const char* what) {
 }
 
 TaskletRecord& self_record(const char* what) {
-  return static_cast<TaskletRecord&>(current_fiber(what));
+  Fiber* f = running_tasklet();
+  return static_cast<TaskletRecord&>(f != nullptr ? *f : current_fiber(what));
 }
 
 // Parks the caller until r's mailbox has room. Returns the mailbox, or nullptr
@@ -96,9 +97,9 @@ void abandon(CallSlot& slot) noexcept {
 
 // ---------------------------------------------------------------- MailboxState
 
-MailboxState& MailboxState::of(TaskletRecord& r) {
+MailboxState& MailboxState::make(TaskletRecord& r) {
   auto& slot = r.ext[static_cast<unsigned>(TaskletSlot::mailbox)];
-  if (!slot) slot = std::make_unique<MailboxState>(r);
+  slot = std::make_unique<MailboxState>(r);
   return static_cast<MailboxState&>(*slot);
 }
 
@@ -140,14 +141,14 @@ bool send_envelope(const Tasklet& t, Envelope* e, Timeout timeout, bool may_wait
 void call_envelope(const Tasklet& t, Envelope* e, CallSlot& slot, Timeout timeout) {
   EnvelopeGuard guard(e);
   TaskletRecord& r = target(t, "call()");
-  Fiber& self = current_fiber("call()");
+  Fiber& self = self_record("call()");
   if (&self == &r) {
     throw std::logic_error("weft: " + quoted(r) + " cannot call itself: it would wait for its own reply");
   }
   if (r.gone()) {
     throw CallError("weft: call to " + quoted(r) + " failed: it has finished");
   }
-  const Deadline d = Deadline::from(timeout);
+  const Deadline d = deadline_for(timeout, self);
   MailboxState* box = &MailboxState::of(r);
   if (box->full()) {
     box = wait_for_room(r, box, d, "call()");
@@ -158,8 +159,9 @@ void call_envelope(const Tasklet& t, Envelope* e, CallSlot& slot, Timeout timeou
   slot.env = e;
   slot.caller = &self;
   box->push(guard.release());
+  Loop& loop = *r.loop;
   while (!slot.done) {
-    const Wake w = park(d);
+    const Wake w = park_on(loop, self, d);
     if (w == Wake::killed) {
       abandon(slot);
       throw TaskletExit{};
@@ -204,7 +206,7 @@ std::exception_ptr reply_copy_error(const std::type_info& wanted) noexcept {
 Message receive(Timeout timeout) {
   detail::TaskletRecord& self = detail::self_record("receive()");
   detail::MailboxState& box = detail::MailboxState::of(self);
-  if (box.size() == 0) detail::await_messages(box, 1, Deadline::from(timeout), "receive");
+  if (box.size() == 0) detail::await_messages(box, 1, detail::deadline_for(timeout, self), "receive");
   return detail::MessageAccess::wrap(box.pop());
 }
 

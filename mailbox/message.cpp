@@ -5,7 +5,7 @@
 #include <cstdlib>
 #include <stdexcept>
 
-#include "sched/park.hpp"
+#include "sched/detail/parking.hpp"
 
 namespace weft {
 
@@ -43,7 +43,7 @@ CallSlot* claim(Envelope* e, const char* what) {
 
 void wake(CallSlot& s) noexcept {
   s.done = true;
-  unpark(*s.caller, Wake::ready, true);
+  unpark_on(*Loop::current(), *s.caller, Wake::ready, true);
 }
 
 }  // namespace

@@ -5,12 +5,12 @@
 #include <string>
 
 #include "sched/detail/loop.hpp"
+#include "sched/detail/parking.hpp"
 #include "sched/errors.hpp"
 
 namespace weft {
 
 using detail::Fiber;
-using detail::FiberState;
 using detail::Loop;
 
 namespace {
@@ -19,13 +19,13 @@ Fiber& fiber_of(detail::TimerNode& n) noexcept {
   return *reinterpret_cast<Fiber*>(reinterpret_cast<char*>(&n) - offsetof(Fiber, timer));
 }
 
-void on_park_deadline(detail::TimerNode& n) noexcept { unpark(fiber_of(n), Wake::timed_out); }
-
 std::int64_t saturating_add(std::int64_t a, std::int64_t b) noexcept {
   return a > INT64_MAX - b ? INT64_MAX : a + b;
 }
 
 }  // namespace
+
+void detail::on_park_deadline(detail::TimerNode& n) noexcept { unpark(fiber_of(n), Wake::timed_out); }
 
 Fiber& current_fiber(std::string_view what) {
   Loop* loop = Loop::current();
@@ -55,30 +55,11 @@ Wake park(const Deadline& d) noexcept {
     log(LogLevel::error, "park() called outside a tasklet");
     std::abort();
   }
-  Loop& loop = *lp;
-  Fiber& self = *loop.running();
-  if (self.kill_pending && !self.uninterruptible) {
-    self.kill_pending = false;
-    return Wake::killed;
-  }
-  if (!d.is_never()) {
-    if (d.ns() <= detail::clock_ns()) return Wake::timed_out;
-    self.timer.fire = on_park_deadline;
-    loop.timers().arm(self.timer, d.ns());
-  }
-  self.state = FiberState::parked;
-  self.wake = Wake::none;
-  loop.switch_out();
-  loop.timers().disarm(self.timer);
-  return self.wake;
+  return detail::park_on(*lp, *lp->running(), d);
 }
 
 void unpark(Fiber& f, Wake why, bool first) noexcept {
-  if (f.state != FiberState::parked) return;
-  Loop& loop = *Loop::current();
-  loop.timers().disarm(f.timer);
-  f.wake = why;
-  loop.make_runnable(f, first);
+  detail::unpark_on(*Loop::current(), f, why, first);
 }
 
 namespace {

@@ -13,7 +13,7 @@
 
 #include "mailbox/detail/envelope.hpp"
 #include "sched/detail/loop.hpp"
-#include "sched/park.hpp"
+#include "sched/detail/parking.hpp"
 
 namespace weft::detail {
 
@@ -21,28 +21,34 @@ namespace {
 
 constexpr std::size_t kPoolCap = 4096;
 
+struct EnvelopePool;
+// The running loop's pool (a thread runs one loop at a time), so that the hot
+// path finds it with one thread-local load instead of a walk through the loop.
+thread_local constinit EnvelopePool* tls_pool __attribute__((tls_model("initial-exec"))) = nullptr;
+
 struct EnvelopePool final : LoopExtension {
   EnvelopePool() { free.reserve(kPoolCap); }
   ~EnvelopePool() override {
+    if (tls_pool == this) tls_pool = nullptr;
     for (void* p : free) ::operator delete(p);
   }
   std::vector<void*> free;  // blocks of kEnvelopeBlock bytes
 };
 
-// The current loop's pool; created on first use when `create`.
-EnvelopePool* pool_here(bool create) noexcept {
+// Makes the current loop's pool (nullptr outside a loop, or when out of memory).
+EnvelopePool* make_pool() noexcept {
   Loop* loop = Loop::current();
   if (loop == nullptr) return nullptr;
   std::unique_ptr<LoopExtension>& slot = loop->ext(ExtSlot::mailbox);
   if (!slot) {
-    if (!create) return nullptr;
     try {
       slot = std::make_unique<EnvelopePool>();
     } catch (...) {
       return nullptr;
     }
   }
-  return static_cast<EnvelopePool*>(slot.get());
+  tls_pool = static_cast<EnvelopePool*>(slot.get());
+  return tls_pool;
 }
 
 constexpr bool over_aligned(std::size_t align) noexcept {
@@ -54,7 +60,9 @@ constexpr bool over_aligned(std::size_t align) noexcept {
 void* allocate_block(std::size_t size, std::size_t align) {
   if (over_aligned(align)) return ::operator new(size, std::align_val_t(align));
   if (size > kEnvelopeBlock) return ::operator new(size);
-  if (EnvelopePool* pool = pool_here(true); pool != nullptr && !pool->free.empty()) {
+  EnvelopePool* pool = tls_pool;
+  if (pool == nullptr) pool = make_pool();
+  if (pool != nullptr && !pool->free.empty()) {
     void* p = pool->free.back();
     pool->free.pop_back();
     return p;
@@ -68,7 +76,7 @@ void release_block(void* block, std::uint32_t size, std::size_t align) noexcept 
     return;
   }
   if (size <= kEnvelopeBlock) {
-    EnvelopePool* pool = pool_here(false);
+    EnvelopePool* pool = tls_pool;
     if (pool != nullptr && pool->free.size() < kPoolCap) {
       pool->free.push_back(block);  // never reallocates: reserved to the cap
       return;
@@ -84,7 +92,7 @@ void free_envelope(Envelope* e) noexcept {
     s->env = nullptr;
     s->dropped = true;
     s->done = true;
-    unpark(*s->caller, Wake::ready, true);
+    unpark_on(*Loop::current(), *s->caller, Wake::ready, true);
   }
   if (e->ops->destroy != nullptr) e->ops->destroy(e->payload_raw());
   const std::uint32_t size = e->block;

@@ -16,6 +16,7 @@
 #include <memory>
 
 #include "mailbox/detail/envelope.hpp"
+#include "sched/detail/parking.hpp"
 #include "sched/wait_list.hpp"
 #include "tasklet/detail/record.hpp"
 
@@ -36,7 +37,10 @@ class MailboxState final : public TaskletExtension {
     return static_cast<MailboxState*>(r.ext[static_cast<unsigned>(TaskletSlot::mailbox)].get());
   }
   // r's mailbox, made on first use. Precondition: r has not finished.
-  static MailboxState& of(TaskletRecord& r);
+  static MailboxState& of(TaskletRecord& r) {
+    MailboxState* box = find(r);
+    return box != nullptr ? *box : make(r);
+  }
 
   TaskletRecord& owner() const noexcept { return owner_; }
   std::size_t size() const noexcept { return size_; }
@@ -55,7 +59,7 @@ class MailboxState final : public TaskletExtension {
     ++size_;
     if (want_ != 0 && size_ >= want_) {
       want_ = 0;
-      unpark(owner_, Wake::ready, true);  // the receiver runs next
+      unpark_on(*owner_.loop, owner_, Wake::ready, true);  // the receiver runs next
     }
   }
 
@@ -73,9 +77,10 @@ class MailboxState final : public TaskletExtension {
   // The owner parks until `n` messages are pending (Wake::ready: check again),
   // the deadline passes or it is killed. Only the owner receives, so it parks
   // directly (no wait list): push() unparks it.
+  // Precondition: the owner is the running fiber of `loop`.
   Wake wait_pending(std::size_t n, const Deadline& d) noexcept {
     want_ = n;
-    const Wake w = park(d);
+    const Wake w = park_on(*owner_.loop, owner_, d);
     want_ = 0;
     return w;
   }
@@ -94,6 +99,8 @@ class MailboxState final : public TaskletExtension {
   const std::shared_ptr<RemoteInbox>& remote();
 
  private:
+  static MailboxState& make(TaskletRecord& r);
+
   TaskletRecord& owner_;
   Envelope* head_ = nullptr;
   Envelope* tail_ = nullptr;

@@ -379,7 +379,7 @@ TEST_CASE("10k concurrent connections to the echo server from client tasklets in
         } catch (const std::exception& e) {
           ++failed;
           if (++done == n) all_done.notify_all();
-          if (failed < 5) MESSAGE("client " << i << ": " << e.what());
+          if (failed < 5) MESSAGE("client " << i << ": " << std::string(e.what()));
         }
       }));
     }

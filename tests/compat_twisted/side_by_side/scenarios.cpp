@@ -272,7 +272,10 @@ void clock_ordering() {
   clock.advance(1);
   lc.stop();
   std::string list;
-  for (double t : times) list += (list.empty() ? "" : ", ") + py(t);
+  for (double t : times) {
+    if (!list.empty()) list += ", ";
+    list += py(t);
+  }
   out({"times", "[" + list + "]"});
   section("withCount");
   std::vector<std::pair<double, long>> counts;
@@ -323,7 +326,10 @@ void cooperator() {
 
 std::string py_list(const std::vector<std::string>& v) {
   std::string s;
-  for (const auto& x : v) s += (s.empty() ? "" : ", ") + quoted(x);
+  for (const auto& x : v) {
+    if (!s.empty()) s += ", ";
+    s += quoted(x);
+  }
   return "[" + s + "]";
 }
 
