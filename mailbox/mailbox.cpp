@@ -36,14 +36,17 @@ class EnvelopeGuard {
 
 std::string quoted(TaskletRecord& r) { return "tasklet '" + name_of(r) + "'"; }
 
-// The record behind t, checked to be usable from this thread.
-TaskletRecord& target(const Tasklet& t, const char* what) {
-  TaskletRecord* r = t.record();
+// Why t cannot be sent to from here.
+[[noreturn, gnu::cold, gnu::noinline]] void throw_bad_target(TaskletRecord* r, const char* what) {
   if (r == nullptr) throw std::logic_error(std::string("weft: ") + what + " to an empty Tasklet handle");
-  if (r->loop != Loop::current()) {
-    throw std::logic_error(std::string("weft: ") + what + " to " + quoted(*r) +
-                           ", which belongs to another loop (use weft::Address from other threads)");
-  }
+  throw std::logic_error(std::string("weft: ") + what + " to " + quoted(*r) +
+                         ", which belongs to another loop (use weft::Address from other threads)");
+}
+
+// The record behind t, checked to be usable from this thread.
+inline TaskletRecord& target(const Tasklet& t, const char* what) {
+  TaskletRecord* r = t.record();
+  if (__builtin_expect(r == nullptr || r->loop != Loop::current(), 0)) throw_bad_target(r, what);
   return *r;
 }
 
@@ -123,7 +126,10 @@ const std::shared_ptr<RemoteInbox>& MailboxState::remote() {
 
 // ---------------------------------------------------------------- the core
 
-bool send_envelope(const Tasklet& t, Envelope* e, Timeout timeout, bool may_wait) {
+namespace {
+
+// send_envelope's every other case: no mailbox yet, a full one, a bad target.
+[[gnu::noinline]] bool send_slow(const Tasklet& t, Envelope* e, Timeout timeout, bool may_wait) {
   EnvelopeGuard guard(e);
   TaskletRecord& r = target(t, may_wait ? "send()" : "try_send()");
   if (r.gone()) return false;
@@ -136,6 +142,21 @@ bool send_envelope(const Tasklet& t, Envelope* e, Timeout timeout, bool may_wait
   }
   box->push(guard.release());
   return true;
+}
+
+}  // namespace
+
+bool send_envelope(const Tasklet& t, Envelope* e, Timeout timeout, bool may_wait) {
+  // The common case in a few instructions: a live local tasklet whose mailbox has room.
+  TaskletRecord* r = t.record();
+  if (__builtin_expect(r != nullptr && r->loop == Loop::current() && !r->gone(), 1)) {
+    MailboxState* box = MailboxState::find(*r);
+    if (box != nullptr && !box->full()) {
+      box->push(e);
+      return true;
+    }
+  }
+  return send_slow(t, e, timeout, may_wait);
 }
 
 void call_envelope(const Tasklet& t, Envelope* e, CallSlot& slot, Timeout timeout) {

@@ -20,19 +20,22 @@ std::string demangle(const std::type_info& t) {
 
 namespace {
 
-// Checks that `e` may be answered and marks it answered; returns the waiting
-// caller's slot (nullptr when the caller gave up: the answer is dropped).
-CallSlot* claim(Envelope* e, const char* what) {
+// Why `e` cannot be answered (empty, sent rather than called, or answered).
+[[noreturn, gnu::cold, gnu::noinline]] void throw_unanswerable(Envelope* e, const char* what) {
   if (e == nullptr) throw std::logic_error(std::string("weft: ") + what + " on an empty Message");
   if (!e->is_call) {
     throw std::logic_error(std::string("weft: ") + what + " on a message of type " +
                            demangle(*e->ops->type) +
                            " that was sent, not called: only a call() waits for a reply");
   }
-  if (e->replied) {
-    throw std::logic_error(std::string("weft: ") + what + " on a call of type " +
-                           demangle(*e->ops->type) + " that was already answered");
-  }
+  throw std::logic_error(std::string("weft: ") + what + " on a call of type " +
+                         demangle(*e->ops->type) + " that was already answered");
+}
+
+// Checks that `e` may be answered and marks it answered; returns the waiting
+// caller's slot (nullptr when the caller gave up: the answer is dropped).
+inline CallSlot* claim(Envelope* e, const char* what) {
+  if (__builtin_expect(e == nullptr || !e->is_call || e->replied, 0)) throw_unanswerable(e, what);
   e->replied = true;
   CallSlot* s = e->call;
   if (s == nullptr) return nullptr;

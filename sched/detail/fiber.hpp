@@ -24,17 +24,11 @@ enum class FiberState : std::uint8_t {
   finished,  // done; its stack is released after its last switch
 };
 
+// Field order follows use: a message hop reads the target's context, state,
+// queue slot, timer index and deadline scope, so they sit together (see
+// docs/sched.md, "The message path"); the rest comes after.
 struct Fiber {
   Context ctx;                    // saved registers/stack pointer while not running
-  std::size_t rq_slot = 0;        // position in the run queue while queued
-  Fiber* live_next = nullptr;     // the loop's list of unfinished fibers
-  Fiber* live_prev = nullptr;
-  TimerNode timer;                // this fiber's park deadline
-  std::int64_t scope_deadline = kNever;  // innermost DeadlineScope (loop clock, ns)
-  std::int64_t scope_span = 0;           // that scope's own length, for messages (ns)
-  Fiber* killer = nullptr;        // resumed next when this fiber parks or finishes after kill()
-  const char* canary = nullptr;   // unguarded stacks: kCanaryBytes right below the stack, checked
-                                  // at every switch away from it (nullptr: guarded)
   FiberState state = FiberState::created;
   Wake wake = Wake::none;         // why the last park ended
   bool kill_pending = false;      // TaskletExit to deliver at the next interruptible park
@@ -42,6 +36,15 @@ struct Fiber {
   bool daemon = false;            // does not keep dispatch() running
   bool is_tasklet = true;         // false for the loop's own (scheduler) context
   std::uint8_t teardown_round = 0;  // last exit-time kill round that reached it
+  std::size_t rq_slot = 0;        // position in the run queue while queued
+  TimerNode timer;                // this fiber's park deadline
+  std::int64_t scope_deadline = kNever;  // innermost DeadlineScope (loop clock, ns)
+  Fiber* killer = nullptr;        // resumed next when this fiber parks or finishes after kill()
+  const char* canary = nullptr;   // unguarded stacks: kCanaryBytes right below the stack, checked
+                                  // at every switch away from it (nullptr: guarded)
+  Fiber* live_next = nullptr;     // the loop's list of unfinished fibers
+  Fiber* live_prev = nullptr;
+  std::int64_t scope_span = 0;    // the innermost scope's own length, for messages (ns)
 };
 
 }  // namespace weft::detail

@@ -12,9 +12,10 @@
 namespace weft::detail {
 
 struct TimerNode {
+  std::uint32_t index = kUnarmed;  // position in the heap, kUnarmed when not armed
+                                   // (first: disarm() reads it on every park and wake)
   std::int64_t deadline = 0;       // loop clock, ns
   std::uint64_t seq = 0;           // tie-break: arming order
-  std::uint32_t index = kUnarmed;  // position in the heap, kUnarmed when not armed
   void (*fire)(TimerNode&) = nullptr;  // called by the loop when the deadline passes
 
   static constexpr std::uint32_t kUnarmed = 0xffffffffu;

@@ -61,10 +61,12 @@ struct TaskletRecord : Fiber {
   virtual std::any value_any() const = 0;
   virtual const std::type_info& value_type() const noexcept = 0;
 
+  // First the fields a send reads (next to the Fiber's hot ones), then the rest.
   Loop* loop = nullptr;       // the loop it belongs to
   std::uint32_t refs = 0;     // handles, plus one held by the loop until it finishes
   bool observed = false;      // a join saw how it ended: no "never joined" log
   bool ending = false;        // finish() has begun: its extensions (mailbox...) are going
+  std::unique_ptr<TaskletExtension> ext[static_cast<unsigned>(TaskletSlot::count)];
   std::uint64_t id = 0;
   std::string name;           // empty until given or first derived (lazily)
   const std::type_info* fn_type = nullptr;  // for the derived name
@@ -78,7 +80,6 @@ struct TaskletRecord : Fiber {
   std::size_t stack_request = 0;
   std::size_t mailbox_limit = 0;
   Stack stack;                // from its first run to its end
-  std::unique_ptr<TaskletExtension> ext[static_cast<unsigned>(TaskletSlot::count)];
 };
 
 struct NoValue {};

@@ -269,6 +269,9 @@ void TaskletRecord::operator delete(void* p, std::align_val_t align) noexcept {
 }
 
 TaskletRecord::~TaskletRecord() {
+  // finish() has reset them already; should one be left, it goes while the
+  // rest of the record (name, joiners) is still there.
+  for (auto& e : ext) e.reset();
   if (!error || observed) return;
   try {
     try {
