@@ -84,6 +84,15 @@ class Loop {
   // Precondition: reserve_fiber() was called for it.
   void add_fiber(Fiber& f) noexcept;
   void make_runnable(Fiber& f, bool first) noexcept {
+    // It runs soon: start fetching the frames at the top of its stack, which
+    // the switch to it reads first (harmless for a fiber without a stack yet).
+    // With a thousand tasklets taking turns, they have left the L1 cache.
+    const auto* sp = static_cast<const char*>(f.ctx.fctx);
+    for (int line = 0; line < kPrefetchLines; ++line) __builtin_prefetch(sp + 64 * line);
+    queue(f, first);
+  }
+  // Queues f without prefetching (for the running fiber: its stack is hot).
+  void queue(Fiber& f, bool first) noexcept {
     f.state = FiberState::runnable;
     if (first) runq_.push_front(f); else runq_.push_back(f);
   }
@@ -94,7 +103,7 @@ class Loop {
   void yield_current() noexcept {
     Fiber* self = current_;
     self->wake = Wake::none;
-    make_runnable(*self, false);
+    queue(*self, false);
     Fiber* next = pick_next();
     if (next == self) {
       self->state = FiberState::running;
@@ -154,6 +163,8 @@ class Loop {
   // cost more than the switches themselves. An IO-ready tasklet thus waits at
   // most max(61 switches, 100 us) behind busy ones.
   static constexpr unsigned kPollEvery = 61;
+  // Cache lines of a woken fiber's stack prefetched by make_runnable.
+  static constexpr int kPrefetchLines = 4;
   static constexpr std::int64_t kPollIntervalNs = 100'000;
 
  private:
