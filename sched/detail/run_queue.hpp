@@ -76,14 +76,18 @@ class RunQueue {
     buf_[tail_++ & (cap_ - 1)] = &f;
     ++count_;
   }
+  // f runs next. It takes the `next` slot, outside the ring (Go's runnext):
+  // a message hop or a reply wakes one fiber first and runs it at once, and
+  // the slot makes that a store and a load. A fiber already in the slot
+  // moves to the front of the ring, so the order is that of a plain deque.
   void push_front(Fiber& f) noexcept {
-    if (tail_ - head_ == cap_) compact();
-    f.rq_slot = --head_;
-    buf_[head_ & (cap_ - 1)] = &f;
+    if (next_ != nullptr) ring_push_front(*next_);
+    next_ = &f;
     ++count_;
   }
   // The first queued fiber (nullptr when empty); drops leading tombstones.
   Fiber* front() noexcept {
+    if (next_ != nullptr) return next_;
     while (head_ != tail_) {
       if (Fiber* f = buf_[head_ & (cap_ - 1)]) return f;
       ++head_;
@@ -92,8 +96,11 @@ class RunQueue {
   }
   // Precondition: f == front().
   void pop_front(Fiber& f) noexcept {
-    buf_[head_++ & (cap_ - 1)] = nullptr;
-    (void)f;
+    if (&f == next_) {
+      next_ = nullptr;
+    } else {
+      buf_[head_++ & (cap_ - 1)] = nullptr;
+    }
     --count_;
   }
   Fiber* pop_front() noexcept {
@@ -103,18 +110,28 @@ class RunQueue {
   }
   // Precondition: f is queued.
   void remove(Fiber& f) noexcept {
-    buf_[f.rq_slot & (cap_ - 1)] = nullptr;
+    if (&f == next_) {
+      next_ = nullptr;
+    } else {
+      buf_[f.rq_slot & (cap_ - 1)] = nullptr;
+    }
     --count_;
   }
 
  private:
+  void ring_push_front(Fiber& f) noexcept {
+    if (tail_ - head_ == cap_) compact();
+    f.rq_slot = --head_;
+    buf_[head_ & (cap_ - 1)] = &f;
+  }
   void compact() noexcept;
 
+  Fiber* next_ = nullptr;  // runs before the ring's head (see push_front)
   std::unique_ptr<Fiber*[]> buf_;
   std::size_t cap_ = 0;   // a power of two (or 0)
   std::size_t head_ = 0;  // free-running positions: the ring index is `pos & (cap_ - 1)`
   std::size_t tail_ = 0;
-  std::size_t count_ = 0;  // queued fibers (tombstones excluded)
+  std::size_t count_ = 0;  // queued fibers, `next_` included (tombstones excluded)
 };
 
 }  // namespace weft::detail

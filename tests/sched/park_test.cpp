@@ -2,6 +2,7 @@
 #include <vector>
 
 #include "sched/detail/fiber.hpp"
+#include "sched/detail/loop.hpp"
 #include "sched/park.hpp"
 #include "sched/wait_list.hpp"
 #include "tasklet/tasklet.hpp"
@@ -61,6 +62,59 @@ TEST_CASE("unpark with `first` puts the tasklet at the head of the run queue") {
     CHECK(order == "ab");
     a.join();
     b.join();
+  });
+}
+
+TEST_CASE("several unparks with `first`: the last one runs first, then the earlier ones, then the queue") {
+  run([] {
+    std::string order;
+    std::vector<weft::detail::Fiber*> fibers(3, nullptr);
+    std::vector<Tasklet> parked;
+    for (int i = 0; i < 3; ++i) {
+      parked.push_back(Tasklet::spawn([&, i] {
+        fibers[i] = &weft::current_fiber("test");
+        weft::park(Deadline::never());
+        order += static_cast<char>('a' + i);
+      }));
+    }
+    Tasklet::yield_();  // all three park
+    auto queued = Tasklet::spawn([&] { order += 'q'; });
+    weft::unpark(*fibers[0], Wake::ready, true);
+    weft::unpark(*fibers[1], Wake::ready, true);
+    weft::unpark(*fibers[2], Wake::ready, true);
+    weft::unpark(*fibers[1], Wake::ready, true);  // already runnable: no-op
+    Tasklet::yield_();
+    CHECK(order == "cbaq");
+    Tasklet::join_all(parked);
+    queued.join();
+  });
+}
+
+TEST_CASE("killing a tasklet that was just unparked with `first` takes it out of the queue") {
+  run([] {
+    std::string order;
+    weft::detail::Fiber* fa = nullptr;
+    weft::detail::Fiber* fb = nullptr;
+    auto a = Tasklet::spawn([&] {
+      fa = &weft::current_fiber("test");
+      weft::park(Deadline::never());
+      order += 'a';
+    });
+    auto b = Tasklet::spawn([&] {
+      fb = &weft::current_fiber("test");
+      if (weft::park(Deadline::never()) == Wake::killed) return;
+      order += 'b';
+    });
+    Tasklet::yield_();
+    weft::unpark(*fa, Wake::ready, true);
+    weft::unpark(*fb, Wake::ready, true);  // b runs next, a after it
+    b.kill();                               // b unwinds at once instead
+    CHECK(b.has_finished());
+    CHECK(order.empty());
+    Tasklet::yield_();
+    CHECK(order == "a");
+    a.join();
+    CHECK(weft::detail::Loop::current()->runnable() == 0);
   });
 }
 
