@@ -180,7 +180,7 @@ void call_envelope(const Tasklet& t, Envelope* e, CallSlot& slot, Timeout timeou
   slot.env = e;
   slot.caller = &self;
   box->push(guard.release());
-  Loop& loop = *r.loop;
+  Loop& loop = *r.loop;  // this thread's loop: target() checked
   while (!slot.done) {
     const Wake w = park_on(loop, self, d);
     if (w == Wake::killed) {

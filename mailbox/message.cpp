@@ -5,7 +5,7 @@
 #include <cstdlib>
 #include <stdexcept>
 
-#include "sched/detail/parking.hpp"
+#include "sched/park.hpp"
 
 namespace weft {
 
@@ -46,7 +46,7 @@ inline CallSlot* claim(Envelope* e, const char* what) {
 
 void wake(CallSlot& s) noexcept {
   s.done = true;
-  unpark_on(*Loop::current(), *s.caller, Wake::ready, true);
+  unpark(*s.caller, Wake::ready, true);
 }
 
 }  // namespace

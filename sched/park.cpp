@@ -28,12 +28,9 @@ std::int64_t saturating_add(std::int64_t a, std::int64_t b) noexcept {
 void detail::on_park_deadline(detail::TimerNode& n) noexcept { unpark(fiber_of(n), Wake::timed_out); }
 
 Fiber& current_fiber(std::string_view what) {
-  Loop* loop = Loop::current();
-  if (loop == nullptr || !loop->in_tasklet()) {
-    throw NotInTasklet("weft: " + std::string(what) +
-                       " must be called from a tasklet (inside dispatch())");
-  }
-  return *loop->running();
+  if (Fiber* f = detail::running_tasklet()) return *f;
+  throw NotInTasklet("weft: " + std::string(what) +
+                     " must be called from a tasklet (inside dispatch())");
 }
 
 Deadline Deadline::from(Timeout t) {
@@ -49,13 +46,13 @@ Deadline Deadline::from(Timeout t) {
 }
 
 Wake park(const Deadline& d) noexcept {
-  Loop* lp = Loop::current();
-  if (lp == nullptr || !lp->in_tasklet()) {
+  Fiber* self = detail::running_tasklet();
+  if (self == nullptr) {
     // A primitive forgot to resolve its Deadline (which throws NotInTasklet) first.
     log(LogLevel::error, "park() called outside a tasklet");
     std::abort();
   }
-  return detail::park_on(*lp, *lp->running(), d);
+  return detail::park_on(*Loop::current(), *self, d);
 }
 
 void unpark(Fiber& f, Wake why, bool first) noexcept {

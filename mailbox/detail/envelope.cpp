@@ -13,7 +13,7 @@
 
 #include "mailbox/detail/envelope.hpp"
 #include "sched/detail/loop.hpp"
-#include "sched/detail/parking.hpp"
+#include "sched/park.hpp"
 
 namespace weft::detail {
 
@@ -92,7 +92,7 @@ void free_envelope(Envelope* e) noexcept {
     s->env = nullptr;
     s->dropped = true;
     s->done = true;
-    unpark_on(*Loop::current(), *s->caller, Wake::ready, true);
+    unpark(*s->caller, Wake::ready, true);
   }
   if (e->ops->destroy != nullptr) e->ops->destroy(e->payload_raw());
   const std::uint32_t size = e->block;

@@ -77,7 +77,7 @@ class MailboxState final : public TaskletExtension {
   // The owner parks until `n` messages are pending (Wake::ready: check again),
   // the deadline passes or it is killed. Only the owner receives, so it parks
   // directly (no wait list): push() unparks it.
-  // Precondition: the owner is the running fiber of `loop`.
+  // Precondition: the owner is the running tasklet.
   Wake wait_pending(std::size_t n, const Deadline& d) noexcept {
     want_ = n;
     const Wake w = park_on(*owner_.loop, owner_, d);
