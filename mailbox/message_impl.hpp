@@ -57,7 +57,12 @@ Message Message::of(T&& value) {
 
 template <class T>
 bool Message::is() const noexcept {
-  return env_ != nullptr && *env_->ops->type == typeid(T);
+  // The payload's ops table is kMessageOps of its type: comparing addresses
+  // settles the common case in one load. Copies of the table in other shared
+  // objects differ in address, so a mismatch falls back to the type_info.
+  if (env_ == nullptr) return false;
+  const detail::MessageOps* ops = env_->ops;
+  return ops == &detail::kMessageOps<std::remove_cvref_t<T>> || *ops->type == typeid(T);
 }
 
 template <class T>
