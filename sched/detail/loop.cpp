@@ -136,11 +136,14 @@ void Loop::set_daemon(Fiber& f, bool daemon) noexcept {
 }
 
 Fiber* Loop::pick_next_slow() noexcept {
-  // ticks_ was already counted by pick_next().
-  if (quit_) return &main_;
-  if (ticks_ >= kPollEvery) {
+  // ticks_left_ was already counted down by pick_next().
+  if (quit_) {
+    set_quit();  // keep it far below zero however long the teardown runs
+    return &main_;
+  }
+  if (ticks_left_ <= 0) {
     if (runq_.empty() || clock_ns() - last_poll_ns_ >= kPollIntervalNs) return &main_;
-    ticks_ = 0;  // polled very recently: keep switching
+    ticks_left_ = kPollEvery;  // polled very recently: keep switching
   }
   for (;;) {
     Fiber* f = runq_.pop_front();
@@ -266,7 +269,7 @@ void report_stack_overflow(const Fiber& f) noexcept {
 
 void Loop::quit(int code) noexcept {
   if (quit_) return;
-  quit_ = true;
+  set_quit();
   exit_code_ = code;
   poller_->wakeup();
 }
@@ -275,7 +278,7 @@ int Loop::run() {
   while (!quit_ && live_nondaemon_ > 0) {
     poll_once(runq_.empty());
     fire_timers();
-    ticks_ = 0;
+    ticks_left_ = kPollEvery;
     if (quit_) break;
     Fiber* f = runq_.pop_front();
     if (f == nullptr) continue;
@@ -329,7 +332,7 @@ void Loop::drain_remote() noexcept {
 }
 
 void Loop::teardown() noexcept {
-  quit_ = true;  // from here on every park hands control straight back
+  set_quit();  // from here on every park hands control straight back
   // Kill newest first, so that children unwind before their parents. A fiber
   // that catches TaskletExit and parks again gets another round.
   for (std::uint8_t round = 1; round <= 3 && !live_.empty(); ++round) {

@@ -162,7 +162,7 @@ class Loop {
   // poll: in a storm of cheap switches a system call per 61 switches would
   // cost more than the switches themselves. An IO-ready tasklet thus waits at
   // most max(61 switches, 100 us) behind busy ones.
-  static constexpr unsigned kPollEvery = 61;
+  static constexpr int kPollEvery = 61;
   // Cache lines of a woken fiber's stack prefetched by make_runnable.
   static constexpr int kPrefetchLines = 4;
   static constexpr std::int64_t kPollIntervalNs = 100'000;
@@ -171,7 +171,7 @@ class Loop {
   // The next context to run: the run queue's head, or the loop's own context
   // when the queue is empty, a poll is due or quit() was called.
   Fiber* pick_next() noexcept {
-    if (__builtin_expect(!quit_ && ++ticks_ < kPollEvery, 1)) {
+    if (__builtin_expect(--ticks_left_ > 0, 1)) {  // (quit() makes it negative)
       Fiber* f = runq_.front();
       if (f != nullptr && f->state != FiberState::created) {
         runq_.pop_front(*f);
@@ -189,6 +189,10 @@ class Loop {
     switch_context(self->ctx, next.ctx);
     after_switch();
   }
+  void set_quit() noexcept {
+    quit_ = true;
+    ticks_left_ = INT32_MIN / 2;
+  }
   void reap_zombie() noexcept;
   void poll_once(bool block);
   void fire_timers() noexcept;
@@ -203,7 +207,9 @@ class Loop {
   LiveList live_;
   TimerHeap timers_;
   std::size_t live_nondaemon_ = 0;
-  unsigned ticks_ = 0;
+  // Switches left before a poll is due; quit() sets it far below zero, so
+  // that pick_next's one test also sends every switch to the loop after it.
+  int ticks_left_ = kPollEvery;
   std::int64_t last_poll_ns_ = 0;
   bool quit_ = false;
   int exit_code_ = 0;
