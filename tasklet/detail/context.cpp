@@ -3,6 +3,7 @@
 #include <cxxabi.h>
 
 #include <cstdlib>
+#include <utility>
 
 #ifdef WEFT_ASAN
 #include <sanitizer/asan_interface.h>
@@ -15,6 +16,21 @@ thread_local constinit EhGlobals* tls_eh __attribute__((tls_model("initial-exec"
 EhGlobals* fetch_eh_globals() noexcept {
   tls_eh = reinterpret_cast<EhGlobals*>(abi::__cxa_get_globals());
   return tls_eh;
+}
+
+void save_eh(Context& from, EhGlobals& g) noexcept {
+  from.eh_caught = std::exchange(g.caught, nullptr);
+  from.eh_uncaught = std::exchange(g.uncaught, 0u);
+  from.eh_saved = true;
+}
+
+void restore_eh(Context& self) noexcept {
+  EhGlobals* g = eh_globals();
+  g->caught = self.eh_caught;
+  g->uncaught = self.eh_uncaught;
+  self.eh_caught = nullptr;
+  self.eh_uncaught = 0;
+  self.eh_saved = false;
 }
 
 namespace {
@@ -33,6 +49,7 @@ void make_context(Context& c, void* stack_bottom, std::size_t size, void (*entry
   c.fctx = fcontext::make_fcontext(static_cast<char*>(stack_bottom) + size, size, &trampoline);
   c.eh_caught = nullptr;
   c.eh_uncaught = 0;
+  c.eh_saved = false;
   c.stack_bottom = stack_bottom;
   c.stack_size = size;
   c.asan_fake_stack = nullptr;
@@ -41,11 +58,16 @@ void make_context(Context& c, void* stack_bottom, std::size_t size, void (*entry
 }
 
 void exit_context(Context& from, Context& to) noexcept {
+  // A finished context leaves the thread's exception state empty (the
+  // invariant of switch_context; normally it already is).
+  EhGlobals* g = eh_globals();
+  g->caught = nullptr;
+  g->uncaught = 0;
   Switch sw{&from, &to};
 #ifdef WEFT_ASAN
   __sanitizer_start_switch_fiber(nullptr, to.stack_bottom, to.stack_size);
 #endif
-  fcontext::jump_fcontext(to.fctx, &sw);
+  jump(to.fctx, &sw);
   std::abort();  // a finished context is never resumed
 }
 

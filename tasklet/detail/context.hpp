@@ -50,6 +50,7 @@ struct Context {
   void* fctx = nullptr;              // Boost.Context fcontext_t (the saved stack pointer)
   void* eh_caught = nullptr;         // saved __cxa_eh_globals::caughtExceptions
   unsigned eh_uncaught = 0;          // saved __cxa_eh_globals::uncaughtExceptions
+  bool eh_saved = false;             // eh_* hold state to restore when resumed
 };
 
 // Prepares `c` to run entry(arg) on [stack_bottom, stack_bottom + size) the first
@@ -98,11 +99,75 @@ inline EhGlobals* eh_globals() noexcept {
   return __builtin_expect(g != nullptr, 1) ? g : fetch_eh_globals();
 }
 
+// jump_fcontext(to, data), entered with a jump rather than a call.
+//
+// jump_fcontext leaves through `jmp *` to the resumed context's return
+// address, never through `ret`. Entered with `call`, each switch thus pushes a
+// return-stack-buffer entry that is never popped, and the resumed context's
+// next `ret` is predicted from it: one mispredicted return per switch. Pushing
+// the return address by hand and jumping keeps the return stack in step with
+// the real one. x86-64 System V only; elsewhere it is a plain call.
+#if defined(__x86_64__) && defined(__ELF__) && !defined(WEFT_PLAIN_JUMP)
+#define WEFT_JUMP_ASM 1
+// The landing is reached by jump_fcontext's indirect jump: mark it as a
+// branch target when indirect-branch tracking is compiled in.
+#if defined(__CET__) && (__CET__ & 1)
+#define WEFT_JUMP_LANDING "endbr64\n\t"
+#else
+#define WEFT_JUMP_LANDING ""
+#endif
+// Caller-saved under the ABI too, when the compiler may use them.
+#ifdef __AVX512F__
+#define WEFT_JUMP_AVX512_CLOBBERS                                                              \
+  , "k1", "k2", "k3", "k4", "k5", "k6", "k7", "xmm16", "xmm17", "xmm18", "xmm19", "xmm20",     \
+      "xmm21", "xmm22", "xmm23", "xmm24", "xmm25", "xmm26", "xmm27", "xmm28", "xmm29", "xmm30", \
+      "xmm31"
+#else
+#define WEFT_JUMP_AVX512_CLOBBERS
+#endif
+#endif
+
+inline fcontext::Transfer jump(void* to, void* data) noexcept {
+#ifdef WEFT_JUMP_ASM
+  register void* rdi asm("rdi") = to;
+  register void* rsi asm("rsi") = data;
+  register void* rax asm("rax");
+  register void* rdx asm("rdx");
+  // Below the red zone (128 bytes the compiler may use without moving rsp),
+  // push where to come back and jump; jump_fcontext saves the callee-saved
+  // registers (and the MXCSR/x87 control words), so everything else is clobbered.
+  asm volatile(
+      "lea -128(%%rsp), %%rsp\n\t"
+      "lea 1f(%%rip), %%rcx\n\t"
+      "push %%rcx\n\t"
+      "jmp jump_fcontext@PLT\n"
+      "1:\n\t" WEFT_JUMP_LANDING
+      "lea 128(%%rsp), %%rsp"
+      : "=r"(rax), "=r"(rdx), "+r"(rdi), "+r"(rsi)
+      :
+      : "rcx", "r8", "r9", "r10", "r11", "memory", "cc", "xmm0", "xmm1", "xmm2", "xmm3",
+        "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13",
+        "xmm14", "xmm15", "st", "st(1)", "st(2)", "st(3)", "st(4)", "st(5)", "st(6)",
+        "st(7)" WEFT_JUMP_AVX512_CLOBBERS);
+  return {rax, rdx};
+#else
+  return fcontext::jump_fcontext(to, data);
+#endif
+}
+
 // Passed through jump_fcontext: the resumed side records where it came from.
 struct Switch {
   Context* from;
   Context* to;
 };
+
+// The exception state moves with its context. Invariant: whenever a context
+// starts running, the thread's state is empty unless that context had saved
+// one. A context that switches away inside a catch block (or while unwinding)
+// takes its state with it and leaves the thread's empty; the common case, no
+// exception anywhere, then costs one test on each side of the switch.
+[[gnu::cold, gnu::noinline]] void save_eh(Context& from, EhGlobals& g) noexcept;
+[[gnu::cold, gnu::noinline]] void restore_eh(Context& self) noexcept;
 
 // Runs on the resumed side of every switch: store the suspended context of
 // whoever switched to us, finish the ASan switch, restore our exception state.
@@ -113,20 +178,17 @@ inline void on_resume(Context& self, fcontext::Transfer t) noexcept {
   __sanitizer_finish_switch_fiber(self.asan_fake_stack, &sw->from->stack_bottom,
                                   &sw->from->stack_size);
 #endif
-  EhGlobals* g = eh_globals();
-  g->caught = self.eh_caught;
-  g->uncaught = self.eh_uncaught;
+  if (__builtin_expect(self.eh_saved, 0)) restore_eh(self);
 }
 
 inline void switch_context(Context& from, Context& to) noexcept {
   EhGlobals* g = eh_globals();
-  from.eh_caught = g->caught;
-  from.eh_uncaught = g->uncaught;
+  if (__builtin_expect(g->caught != nullptr || g->uncaught != 0, 0)) save_eh(from, *g);
   Switch sw{&from, &to};
 #ifdef WEFT_ASAN
   __sanitizer_start_switch_fiber(&from.asan_fake_stack, to.stack_bottom, to.stack_size);
 #endif
-  on_resume(from, fcontext::jump_fcontext(to.fctx, &sw));
+  on_resume(from, jump(to.fctx, &sw));
 }
 
 }  // namespace weft::detail

@@ -39,6 +39,38 @@ TEST_CASE("a tasklet parked inside a catch block keeps its own exception across 
   });
 }
 
+TEST_CASE("dispatch() inside a catch block: tasklets start with no exception, the thread keeps its own") {
+  try {
+    throw std::runtime_error("the thread's error");
+  } catch (...) {
+    bool clean_inside = false;
+    std::string inside_own;
+    run([&] {
+      auto t = Tasklet::spawn([&] {
+        clean_inside = std::current_exception() == nullptr && std::uncaught_exceptions() == 0;
+        try {
+          throw std::logic_error("the tasklet's error");
+        } catch (...) {
+          Tasklet::yield_();  // other contexts run meanwhile
+          try {
+            throw;
+          } catch (const std::logic_error& e) {
+            inside_own = e.what();
+          }
+        }
+      });
+      t.join();
+    });
+    CHECK(clean_inside);
+    CHECK(inside_own == "the tasklet's error");
+    try {
+      throw;  // still the thread's own exception after dispatch()
+    } catch (const std::runtime_error& e) {
+      CHECK(std::string(e.what()) == "the thread's error");
+    }
+  }
+}
+
 TEST_CASE("std::uncaught_exceptions is per tasklet") {
   run([] {
     int seen_in_other = -1;
