@@ -140,7 +140,7 @@ inline fcontext::Transfer jump(void* to, void* data) noexcept {
       "lea -128(%%rsp), %%rsp\n\t"
       "lea 1f(%%rip), %%rcx\n\t"
       "push %%rcx\n\t"
-      "jmp jump_fcontext@PLT\n"
+      "jmp *jump_fcontext@GOTPCREL(%%rip)\n"
       "1:\n\t" WEFT_JUMP_LANDING
       "lea 128(%%rsp), %%rsp"
       : "=r"(rax), "=r"(rdx), "+r"(rdi), "+r"(rsi)
