@@ -88,6 +88,14 @@ MailboxState* wait_for_room(TaskletRecord& r, MailboxState* box, const Deadline&
   }
 }
 
+// await_messages(box, 1, never): what a receive without a deadline waits in,
+// with no deadline to arm, keep or test.
+[[gnu::always_inline]] inline void await_message(MailboxState& box) {
+  while (box.size() == 0) {
+    if (box.wait_pending(1, Deadline::never()) == Wake::killed) throw TaskletExit{};
+  }
+}
+
 // The caller gives up: a later reply finds no slot.
 void abandon(CallSlot& slot) noexcept {
   if (slot.env != nullptr) {
@@ -227,7 +235,14 @@ std::exception_ptr reply_copy_error(const std::type_info& wanted) noexcept {
 Message receive(Timeout timeout) {
   detail::TaskletRecord& self = detail::self_record("receive()");
   detail::MailboxState& box = detail::MailboxState::of(self);
-  if (box.size() == 0) detail::await_messages(box, 1, detail::deadline_for(timeout, self), "receive");
+  if (box.size() == 0) {
+    const Deadline d = detail::deadline_for(timeout, self);
+    if (d.is_never()) {
+      detail::await_message(box);
+    } else {
+      detail::await_messages(box, 1, d, "receive");
+    }
+  }
   return detail::MessageAccess::wrap(box.pop());
 }
 
