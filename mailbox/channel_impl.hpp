@@ -79,8 +79,9 @@ void Channel<T>::send(T value, Timeout timeout) {
   if (hand_over(value)) return;
   const Deadline d = Deadline::from(timeout);
   SendWait me{&value};
+  WaitList::Place place;  // woken but not taken: wait again in turn
   for (;;) {
-    const Wake w = senders_.wait(d, &me);
+    const Wake w = senders_.wait(d, place, &me);
     if (w == Wake::killed) throw TaskletExit{};  // taken or not: the kill wins
     if (me.taken) return;
     if (w == Wake::timed_out) throw_timeout(d, "Channel send");
@@ -95,8 +96,9 @@ T Channel<T>::receive(Timeout timeout) {
   if (std::optional<T> v = take()) return std::move(*v);
   const Deadline d = Deadline::from(timeout);
   RecvWait me;
+  WaitList::Place place;  // woken without a value: wait again in turn
   for (;;) {
-    const Wake w = receivers_.wait(d, &me);
+    const Wake w = receivers_.wait(d, place, &me);
     if (me.slot.has_value()) {
       if (w == Wake::killed) {
         rehome(std::move(*me.slot));

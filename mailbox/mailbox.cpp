@@ -64,8 +64,9 @@ MailboxState* wait_for_room(TaskletRecord& r, MailboxState* box, const Deadline&
     throw std::logic_error("weft: " + quoted(r) + " cannot wait for room in its own full mailbox (" +
                            std::to_string(box->limit()) + " messages); use try_send()");
   }
+  WaitList::Place place;  // its turn, kept when another sender takes the room first
   while (box->full()) {
-    const Wake w = box->wait_room(d);
+    const Wake w = box->wait_room(d, place);
     if (w == Wake::killed) throw TaskletExit{};
     if (r.gone()) return nullptr;
     box = &MailboxState::of(r);

@@ -25,8 +25,9 @@ template <class T>
 void QueueChannel<T>::send(T value, Timeout timeout) {
   if (full()) {
     const Deadline d = Deadline::from(timeout);
+    WaitList::Place place;  // the room taken by another send first: wait again in turn
     while (full()) {
-      const Wake w = senders_.wait(d);
+      const Wake w = senders_.wait(d, place);
       if (w == Wake::killed) throw TaskletExit{};
       if (w == Wake::timed_out && full()) throw_timeout(d, "QueueChannel send");
     }
@@ -45,8 +46,9 @@ template <class T>
 T QueueChannel<T>::receive(Timeout timeout) {
   if (items_.empty()) {
     const Deadline d = Deadline::from(timeout);
+    WaitList::Place place;  // the item taken by another receive first: wait again in turn
     while (items_.empty()) {
-      const Wake w = receivers_.wait(d);
+      const Wake w = receivers_.wait(d, place);
       if (w == Wake::killed) throw TaskletExit{};
       if (w == Wake::timed_out && items_.empty()) throw_timeout(d, "QueueChannel receive");
     }

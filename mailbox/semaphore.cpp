@@ -8,8 +8,9 @@ void Semaphore::acquire(Timeout timeout) {
   if (try_acquire()) return;
   const Deadline d = Deadline::from(timeout);
   Waiter me;
+  WaitList::Place place;  // woken without a unit: wait again in turn
   for (;;) {
-    const Wake w = waiters_.wait(d, &me);
+    const Wake w = waiters_.wait(d, place, &me);
     if (me.granted) {  // release() gave us its unit
       if (w == Wake::killed) {
         release();  // we die before using it: give it on

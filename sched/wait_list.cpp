@@ -12,6 +12,7 @@ struct WaitList::Node {
   Node* prev = nullptr;
   detail::Fiber* fiber = nullptr;
   void* data = nullptr;
+  std::uint64_t ticket = 0;
   bool linked = false;
   bool notified = false;
 };
@@ -27,10 +28,17 @@ WaitList::~WaitList() {
 }
 
 void WaitList::link(Node& n) noexcept {
-  n.prev = tail_;
-  n.next = nullptr;
-  if (tail_ != nullptr) tail_->next = &n; else head_ = &n;
-  tail_ = &n;
+  // Before the first waiter that came later: a new waiter's place is the
+  // back (O(1)); a returning one's is near the front.
+  Node* after = nullptr;
+  if (tail_ != nullptr && tail_->ticket > n.ticket) {
+    after = head_;
+    while (after->ticket < n.ticket) after = after->next;
+  }
+  n.next = after;
+  n.prev = after != nullptr ? after->prev : tail_;
+  if (n.prev != nullptr) n.prev->next = &n; else head_ = &n;
+  if (after != nullptr) after->prev = &n; else tail_ = &n;
   n.linked = true;
   ++size_;
 }
@@ -44,9 +52,19 @@ void WaitList::unlink(Node& n) noexcept {
 }
 
 Wake WaitList::wait(const Deadline& d, void* data) noexcept {
+  Place place;
+  return wait(d, place, data);
+}
+
+Wake WaitList::wait(const Deadline& d, Place& place, void* data) noexcept {
+  if (place.list_ != this || place.ticket_ == 0) {
+    place.list_ = this;
+    place.ticket_ = ++last_ticket_;
+  }
   Node n;
   n.fiber = detail::Loop::current()->running();
   n.data = data;
+  n.ticket = place.ticket_;
   link(n);
   Wake w = park(d);
   if (n.linked) unlink(n);

@@ -8,6 +8,7 @@
 // passed on to the next waiter, so no wake-up is ever lost.
 
 #include <cstddef>
+#include <cstdint>
 
 #include "sched/park.hpp"
 
@@ -15,6 +16,18 @@ namespace weft {
 
 class WaitList {
  public:
+  // A waiter's place in the line, kept across waits on one list (see the
+  // second wait()). A fresh Place has none yet.
+  class Place {
+   public:
+    Place() = default;
+
+   private:
+    friend class WaitList;
+    const WaitList* list_ = nullptr;  // the list it was given a place in
+    std::uint64_t ticket_ = 0;        // its place there: lower is earlier
+  };
+
   WaitList() = default;
   WaitList(const WaitList&) = delete;
   WaitList& operator=(const WaitList&) = delete;
@@ -26,6 +39,12 @@ class WaitList {
   // Wake::ready when notified, otherwise timed_out or killed (never throws).
   // Must be called in a tasklet.
   Wake wait(const Deadline& d, void* data = nullptr) noexcept;
+  // wait() that keeps the caller's place: the first wait with `place` joins
+  // at the back; a later one (the caller was notified, but what it waited for
+  // was taken before it ran) goes back ahead of everyone who joined after it,
+  // so a waiter that loses a race never loses its turn. A Place given a
+  // place on another list joins this one at the back.
+  Wake wait(const Deadline& d, Place& place, void* data = nullptr) noexcept;
 
   // Wakes the oldest waiter (it runs later, in run-queue order, or next when
   // `first`). Returns false when there was none.
@@ -46,6 +65,7 @@ class WaitList {
   Node* head_ = nullptr;
   Node* tail_ = nullptr;
   std::size_t size_ = 0;
+  std::uint64_t last_ticket_ = 0;  // the list is kept in ticket order
 };
 
 }  // namespace weft

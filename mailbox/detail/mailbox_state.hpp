@@ -84,15 +84,17 @@ class MailboxState final : public TaskletExtension {
     want_ = 0;
     return w;
   }
-  // A sender parks until the mailbox may have room (check again). The list
+  // A sender parks until the mailbox may have room (check again). `place`
+  // keeps its turn across waits: a sender woken for room that another sender
+  // took first waits again ahead of those who came after it. The list
   // is shared with the waiting senders: when the tasklet finishes, the mailbox
   // goes at once but the list stays until the last sender has left it (a
   // sender woken then killed before it runs still touches it, to pass its
   // wake-up on).
-  Wake wait_room(const Deadline& d) {
+  Wake wait_room(const Deadline& d, WaitList::Place& place) {
     if (!senders_) senders_ = std::make_shared<WaitList>();
     const std::shared_ptr<WaitList> keep = senders_;
-    return keep->wait(d);
+    return keep->wait(d, place);
   }
 
   // The door for other threads, made on first use.

@@ -92,6 +92,38 @@ TEST_CASE("senders waiting for room get it in the order they came") {
   });
 }
 
+TEST_CASE("a sender woken for room that another send took first keeps its turn") {
+  run([] {
+    int credits = 0;  // how many messages the receiver may take
+    std::vector<int> got;
+    auto r = Tasklet::spawn(
+        [&] {
+          for (;;) {
+            while (credits == 0) Tasklet::sleep(0.002);
+            --credits;
+            got.push_back(weft::receive().as<int>());
+            // Takes the room that was just made, before the sender woken for it runs.
+            if (got.back() == 0) CHECK(weft::try_send(Tasklet::current(), 99));
+          }
+        },
+        {.name = "r", .max_mailbox_len = 1});
+    weft::send(r, 0);
+    auto s1 = Tasklet::spawn([r] { weft::send(r, 1); });
+    auto s2 = Tasklet::spawn([r] { weft::send(r, 2); });
+    Tasklet::yield_();  // both park, s1 first
+    REQUIRE(weft::mailbox_size(r) == 1);
+    credits = 1;
+    while (got.size() < 1) Tasklet::yield_();
+    Tasklet::yield_();  // s1 runs, finds the mailbox full again and waits again
+    CHECK_FALSE(s1.has_finished());
+    credits = 3;
+    Tasklet::join_all({s1, s2}, 2.0);
+    while (got.size() < 4) Tasklet::sleep(0.005);
+    CHECK(got == std::vector<int>{0, 99, 1, 2});  // s1 still before s2
+    r.kill();
+  });
+}
+
 TEST_CASE("a send waiting for room returns false when the receiver finishes") {
   run([] {
     auto r = Tasklet::spawn([] { Tasklet::sleep(0.1); }, {.max_mailbox_len = 1});

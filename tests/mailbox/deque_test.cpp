@@ -91,6 +91,43 @@ TEST_CASE("Deque: each push wakes the oldest parked popper, in order") {
   });
 }
 
+TEST_CASE("Deque: a popper woken for an item that another pop took first keeps its turn") {
+  run([] {
+    Deque<int> d;
+    int got1 = 0, got2 = 0;
+    auto p1 = Tasklet::spawn([&] { got1 = d.pop_front(); });
+    auto p2 = Tasklet::spawn([&] { got2 = d.pop_front(); });
+    Tasklet::yield_();  // both park, p1 first
+    REQUIRE(d.waiting() == 2);
+    d.push_back(1);                     // wakes p1...
+    CHECK(d.try_pop_front() == 1);      // ...but this tasklet takes the item first
+    Tasklet::yield_();                  // p1 finds none and waits again, ahead of p2
+    CHECK(d.waiting() == 2);
+    d.push_back(2);
+    d.push_back(3);
+    Tasklet::join_all({p1, p2}, 1.0);
+    CHECK(got1 == 2);
+    CHECK(got2 == 3);
+  });
+}
+
+TEST_CASE("QueueChannel: a sender woken for room that another send took first keeps its turn") {
+  run([] {
+    QueueChannel<int> q(1);
+    q.send(0);
+    auto s1 = Tasklet::spawn([&] { q.send(1); });
+    auto s2 = Tasklet::spawn([&] { q.send(2); });
+    Tasklet::yield_();                  // both park, s1 first
+    CHECK(q.receive() == 0);            // wakes s1...
+    CHECK(q.try_send(99));              // ...but this tasklet takes the room first
+    Tasklet::yield_();                  // s1 finds it full and waits again, ahead of s2
+    std::vector<int> got;
+    for (int i = 0; i < 3; ++i) got.push_back(q.receive(1.0));
+    Tasklet::join_all({s1, s2}, 1.0);
+    CHECK(got == std::vector<int>{99, 1, 2});
+  });
+}
+
 TEST_CASE("QueueChannel: send queues, receive waits, FIFO order") {
   run([] {
     QueueChannel<int> q;

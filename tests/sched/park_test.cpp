@@ -179,6 +179,66 @@ TEST_CASE("WaitList: a timed-out waiter leaves the list; a notification to a kil
   });
 }
 
+TEST_CASE("WaitList::Place: a waiter that waits again keeps its turn ahead of later ones") {
+  run([] {
+    WaitList list;
+    std::string order;
+    auto a = Tasklet::spawn([&] {
+      WaitList::Place place;
+      list.wait(Deadline::never(), place);
+      order += "a1 ";
+      list.wait(Deadline::never(), place);  // beaten to it: back ahead of b and c
+      order += "a2 ";
+    });
+    auto b = Tasklet::spawn([&] {
+      WaitList::Place place;
+      list.wait(Deadline::never(), place);
+      order += "b1 ";
+      list.wait(Deadline::never(), place);  // ahead of c, behind nobody
+      order += "b2 ";
+    });
+    auto c = Tasklet::spawn([&] {
+      list.wait(Deadline::never());
+      order += "c ";
+    });
+    while (list.size() < 3) Tasklet::yield_();
+    for (int i = 0; i < 5; ++i) {
+      REQUIRE(list.notify_one());
+      Tasklet::yield_();  // the woken one runs, then waits again or ends
+    }
+    CHECK(list.empty());
+    Tasklet::join_all({a, b, c}, 1.0);
+    // Without places: "a1 b1 c a2 b2".
+    CHECK(order == "a1 a2 b1 b2 c ");
+  });
+}
+
+TEST_CASE("WaitList::Place: a place on one list joins another at the back") {
+  run([] {
+    WaitList first, second;
+    std::string order;
+    std::vector<Tasklet> ts;
+    for (const char* name : {"early1 ", "early2 "}) {
+      ts.push_back(Tasklet::spawn([&, name] {
+        second.wait(Deadline::never());
+        order += name;
+      }));
+    }
+    ts.push_back(Tasklet::spawn([&] {
+      WaitList::Place place;
+      first.wait(Deadline::never(), place);  // the first place on `first`...
+      second.wait(Deadline::never(), place);  // ...is not the first on `second`
+      order += "moving ";
+    }));
+    while (first.size() + second.size() < 3) Tasklet::yield_();
+    first.notify_one();
+    while (second.size() < 3) Tasklet::yield_();
+    second.notify_all();
+    Tasklet::join_all(ts, 1.0);
+    CHECK(order == "early1 early2 moving ");
+  });
+}
+
 TEST_CASE("KillShield nests and needs a tasklet") {
   CHECK_THROWS_AS(weft::KillShield(), weft::NotInTasklet);
   run([] {
