@@ -1,7 +1,9 @@
 #include "io/fd_events.hpp"
 
+#include <cerrno>
 #include <stdexcept>
 #include <string>
+#include <system_error>
 
 #include "sched/detail/loop.hpp"
 #include "sched/detail/poller.hpp"
@@ -42,10 +44,15 @@ FdEvents wait_fd_events(int fd, FdEvents wanted, Timeout t) {
   int events = 0;
   if (has(wanted, FdEvents::read)) events |= Poller::kRead;
   if (has(wanted, FdEvents::write)) events |= Poller::kWrite;
-  poller.io_set(reg.io, events);
-  const Wake why = w.waiter.wait(d);
+  if (!poller.io_set(reg.io, events)) w.got = Poller::kError;
+  const Wake why = w.got != 0 ? Wake::ready : w.waiter.wait(d);
   poller.io_set(reg.io, 0);
   check_wake(why, d, "wait for fd " + std::to_string(fd) + " to be ready");
+  if (w.got & Poller::kError) {
+    throw std::system_error(EBADF, std::generic_category(),
+                            "weft: wait_fd_events on fd " + std::to_string(fd) +
+                                " failed: not an open file descriptor");
+  }
   int got = 0;
   if (w.got & Poller::kRead) got |= static_cast<int>(FdEvents::read);
   if (w.got & Poller::kWrite) got |= static_cast<int>(FdEvents::write);

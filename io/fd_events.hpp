@@ -27,6 +27,7 @@ constexpr bool has(FdEvents set, FdEvents bits) noexcept {
 // Parks until `fd` (not owned) is ready for any of `wanted` (read: data, EOF
 // or an error is pending; write: there is room) and returns which of them
 // are. Throws std::invalid_argument when wanted is none or fd < 0,
+// std::system_error (EBADF) when fd is not an open file descriptor,
 // TimeoutError, TaskletExit. Must be called in a tasklet.
 FdEvents wait_fd_events(int fd, FdEvents wanted, Timeout t = current);
 

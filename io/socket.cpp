@@ -11,6 +11,7 @@
 #include <cstring>
 #include <stdexcept>
 #include <string>
+#include <system_error>
 
 #include "sched/errors.hpp"
 #include "sched/fd_watch.hpp"
@@ -187,6 +188,10 @@ void Socket::park(Op op, LazyDeadline& d) {
     ready = write ? watch_->wait_writable(d.remaining()) : watch_->wait_readable(d.remaining());
   } catch (const TimeoutError&) {
     throw_timeout(d.get(), op_text(static_cast<int>(op), describe()));
+  } catch (const std::system_error& e) {  // its fd was closed behind its back
+    throw IoError("weft: " + op_text(static_cast<int>(op), describe()) + " failed: " +
+                      errno_text(e.code().value()),
+                  e.code().value());
   }
   if (!ready) {
     throw SocketClosedError("weft: " + op_text(static_cast<int>(op), describe()) +

@@ -1,7 +1,9 @@
 #include "sched/fd_watch.hpp"
 
+#include <cerrno>
 #include <stdexcept>
 #include <string>
+#include <system_error>
 
 #include "sched/detail/loop.hpp"
 #include "sched/detail/poller.hpp"
@@ -26,12 +28,27 @@ void FdWatch::update() noexcept {
     if (want_read_ > 0) events |= Poller::kRead;
     if (want_write_ > 0) events |= Poller::kWrite;
   }
-  armed_ = events;
-  loop_->poller().io_set(static_cast<Poller::Io*>(io_), events);
+  if (loop_->poller().io_set(static_cast<Poller::Io*>(io_), events)) {
+    armed_ = events;
+  } else {
+    armed_ = 0;
+    report_bad_fd();
+  }
+}
+
+void FdWatch::report_bad_fd() noexcept {
+  ++bad_fd_reports_;
+  readers_.notify_all();
+  writers_.notify_all();
 }
 
 void FdWatch::on_ready(void* owner, int events) noexcept {
   auto* self = static_cast<FdWatch*>(owner);
+  if (events & Poller::kError) {  // not an open fd; the poller stopped watching it
+    self->armed_ = 0;
+    self->report_bad_fd();
+    return;
+  }
   if (events & Poller::kRead) self->readers_.notify_all();
   if (events & Poller::kWrite) self->writers_.notify_all();
   // The watch stays armed after its waiters leave (a socket usually waits
@@ -51,13 +68,20 @@ bool FdWatch::wait(int events, Timeout t) {
   const bool read = events == Poller::kRead;
   unsigned& want = read ? want_read_ : want_write_;
   ++want;
+  const unsigned bad_fd_reports = bad_fd_reports_;
   if ((armed_ & events) == 0) update();
-  Wake w = (read ? readers_ : writers_).wait(d);
+  Wake w = Wake::ready;
+  if (bad_fd_reports_ == bad_fd_reports) w = (read ? readers_ : writers_).wait(d);
   --want;  // stays armed: see on_ready
   if (closed_) return false;
-  if (w != Wake::ready) {
-    check_wake(w, d, std::string("wait for fd ") + std::to_string(fd_) +
-                         (read ? " to be readable" : " to be writable"));
+  const auto what = [&] {
+    return std::string("wait for fd ") + std::to_string(fd_) +
+           (read ? " to be readable" : " to be writable");
+  };
+  if (w != Wake::ready) check_wake(w, d, what());
+  if (bad_fd_reports_ != bad_fd_reports) {
+    throw std::system_error(EBADF, std::generic_category(),
+                            "weft: " + what() + " failed: not an open file descriptor");
   }
   return true;
 }

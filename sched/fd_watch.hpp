@@ -23,8 +23,14 @@ class FdWatch {
   FdWatch& operator=(const FdWatch&) = delete;
 
   // Parks until the fd is readable (or at EOF/error). Returns false when
-  // close() was called before or during the wait. Throws TimeoutError or
-  // TaskletExit. Must be called in a tasklet.
+  // close() was called before or during the wait. Throws TimeoutError,
+  // TaskletExit, and std::system_error (EBADF) when the fd is not an open file
+  // descriptor (closed behind the watch's back before the wait; an fd closed
+  // during a wait leaves the kernel's watch silently, so only the timeout ends
+  // that one). Must be called in a tasklet.
+  // Precondition: the fd is not closed between the start of a wait and the
+  // loop's next poll (libev, finding it closed then, aborts the process);
+  // call close() on the watch before closing its fd, as Socket::close does.
   bool wait_readable(Timeout t = current);
   // The same for writability.
   bool wait_writable(Timeout t = current);
@@ -38,6 +44,7 @@ class FdWatch {
  private:
   bool wait(int events, Timeout t);
   void update() noexcept;
+  void report_bad_fd() noexcept;
   int wanted() const noexcept;
   static void on_ready(void* owner, int events) noexcept;
 
@@ -46,6 +53,7 @@ class FdWatch {
   unsigned want_read_ = 0;
   unsigned want_write_ = 0;
   int armed_ = 0;  // events the poller watches (may outlast the waiters, see on_ready)
+  unsigned bad_fd_reports_ = 0;  // times the poller found the fd not open (waits compare)
   void* io_ = nullptr;  // the poller's watch, created at the first wait
   detail::Loop* loop_;
   WaitList readers_;
@@ -53,7 +61,8 @@ class FdWatch {
 };
 
 // One-shot: parks until fd is readable (`write` false) or writable. Throws
-// TimeoutError or TaskletExit. Must be called in a tasklet.
+// TimeoutError, TaskletExit or std::system_error (EBADF: not an open fd).
+// Must be called in a tasklet.
 void wait_fd(int fd, bool write, Timeout t = current);
 
 }  // namespace weft

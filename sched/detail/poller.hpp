@@ -27,6 +27,9 @@ class Poller {
   // Event bits for fd watches.
   static constexpr int kRead = 1;
   static constexpr int kWrite = 2;
+  // With kRead|kWrite: the fd is not an open file descriptor (libev's
+  // EV_ERROR). The watch has stopped; io_set re-arms it.
+  static constexpr int kError = 4;
 
   struct Io;      // one registered fd (opaque)
   struct Signal;  // one watched signal (opaque)
@@ -35,8 +38,10 @@ class Poller {
 
   // Creates a watch on `fd` (inactive until io_set). Counts as a live watcher.
   Io* io_create(int fd, IoCallback cb, void* owner);
-  // Sets which events to watch (0 stops watching).
-  void io_set(Io* io, int events) noexcept;
+  // Sets which events to watch (0 stops watching). Returns false, watching
+  // nothing, when events are asked for and the fd is not an open file
+  // descriptor (libev would abort on it).
+  bool io_set(Io* io, int events) noexcept;
   void io_destroy(Io* io) noexcept;
 
   // Watches a signal until signal_destroy. Counts as a live watcher unless

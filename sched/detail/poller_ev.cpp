@@ -7,6 +7,9 @@
 // that the fiber record carries no libev type.
 
 #include <ev.h>
+#include <fcntl.h>
+
+#include <cerrno>
 
 #include <new>
 #include <stdexcept>
@@ -50,6 +53,10 @@ void on_io(struct ev_loop*, ev_io* w, int revents) {
   int events = 0;
   if (revents & EV_READ) events |= Poller::kRead;
   if (revents & EV_WRITE) events |= Poller::kWrite;
+  if (revents & EV_ERROR) {  // a bad fd: libev stopped the watcher
+    events |= Poller::kError;
+    io->events = 0;
+  }
   io->cb(io->owner, events);
 }
 
@@ -102,16 +109,21 @@ Poller::Io* Poller::io_create(int fd, IoCallback cb, void* owner) {
   return io;
 }
 
-void Poller::io_set(Io* io, int events) noexcept {
-  if (io->events == events) return;
+bool Poller::io_set(Io* io, int events) noexcept {
+  if (io->events == events) return true;
   ev_io_stop(impl_->ev, &io->w);
+  io->events = 0;
+  if (events == 0) return true;
+  // libev asserts that epoll_ctl never sees a bad fd: check before it does.
+  // (Only when the watched events change, which a socket's waits rarely do.)
+  if (::fcntl(io->w.fd, F_GETFD) == -1 && errno == EBADF) return false;
   io->events = events;
-  if (events == 0) return;
   int ev_events = ((events & kRead) ? EV_READ : 0) | ((events & kWrite) ? EV_WRITE : 0);
   // ev_io_modify, not ev_io_set: the latter marks the fd as new, which makes
   // libev re-add it to epoll (a failing EPOLL_CTL_ADD) on every re-arm.
   ev_io_modify(&io->w, ev_events);
   ev_io_start(impl_->ev, &io->w);
+  return true;
 }
 
 void Poller::io_destroy(Io* io) noexcept {

@@ -1,7 +1,9 @@
 #include <csignal>
 #include <unistd.h>
 
+#include <cerrno>
 #include <string>
+#include <system_error>
 
 #include "io/fd_events.hpp"
 #include "io/signal_watch.hpp"
@@ -49,6 +51,19 @@ TEST_CASE("wait_fd_events: readiness of any fd, either direction, with a timeout
     CHECK(weft::loop_stats().live_watchers == 0);
     CHECK_THROWS_AS(weft::wait_fd_events(fds[0], FdEvents::none, 1.0), std::invalid_argument);
     CHECK_THROWS_AS(weft::wait_fd_events(-1, FdEvents::read, 1.0), std::invalid_argument);
+    // Not an open fd: EBADF at once, not the timeout.
+    const int closed = ::dup(fds[0]);
+    REQUIRE(closed >= 0);
+    ::close(closed);
+    start = weft::now();
+    try {
+      weft::wait_fd_events(closed, FdEvents::read_write, 1.0);
+      FAIL("no error");
+    } catch (const std::system_error& e) {
+      CHECK(e.code().value() == EBADF);
+    }
+    CHECK(since(start) < 0.5);
+    CHECK(weft::loop_stats().live_watchers == 0);
     ::close(fds[0]);
     ::close(fds[1]);
   });

@@ -236,6 +236,27 @@ TEST_CASE("a timeout on every kind of call: read, write, accept, connect, waits"
   });
 }
 
+TEST_CASE("a socket whose fd was closed behind its back: a wait throws IoError (EBADF), not a timeout") {
+  run([] {
+    auto [c, s] = tcp_pair();
+    const int fd = c.fd();
+    const int keep = ::dup(fd);  // puts the number back afterwards, for c's own close
+    REQUIRE(keep >= 0);
+    ::close(fd);
+    auto start = weft::now();
+    try {
+      c.wait_readable(1.0);
+      FAIL("no error");
+    } catch (const weft::IoError& e) {
+      CHECK(e.error_number() == EBADF);
+      CHECK(contains(e.what(), "127.0.0.1:"));
+    }
+    CHECK(since(start) < 0.5);
+    REQUIRE(::dup2(keep, fd) == fd);
+    ::close(keep);
+  });
+}
+
 TEST_CASE("read_exactly: waits for all n bytes; EOF in the middle gives a clear EofError") {
   run([] {
     auto [c, s] = tcp_pair();

@@ -1,7 +1,9 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <string>
+#include <system_error>
 
 #include "sched/fd_watch.hpp"
 #include "tasklet/tasklet.hpp"
@@ -73,6 +75,53 @@ TEST_CASE("fd waits time out, and close() wakes every waiter with false") {
     CHECK(watch.closed());
     CHECK_FALSE(watch.wait_readable());  // refused after close
     CHECK(weft::loop_stats().live_watchers == 1);  // the watch still exists
+  });
+}
+
+TEST_CASE("a wait on an fd that is not open throws EBADF at once; the watch works again once it is") {
+  run([] {
+    Pipe p;
+    const int fd = ::dup(p.r);
+    REQUIRE(fd >= 0);
+    ::close(fd);  // behind the watch's back
+    FdWatch w(fd);
+    auto start = weft::now();
+    try {
+      w.wait_readable(1.0);
+      FAIL("no error");
+    } catch (const std::system_error& e) {
+      CHECK(e.code().value() == EBADF);
+      CHECK(std::string(e.what()).find("fd " + std::to_string(fd)) != std::string::npos);
+    }
+    CHECK_THROWS_AS(w.wait_writable(1.0), std::system_error);
+    CHECK(since(start) < 0.5);  // not the timeout
+    CHECK_THROWS_AS(weft::wait_fd(fd, false, 1.0), std::system_error);
+    // The same number open again (here: the pipe's read end): the watch re-arms.
+    REQUIRE(::dup2(p.r, fd) == fd);
+    REQUIRE(::write(p.w, "x", 1) == 1);
+    CHECK(w.wait_readable(1.0));
+    w.close();
+    ::close(fd);
+  });
+}
+
+TEST_CASE("an fd closed during a wait: the kernel drops it silently, the wait's timeout ends it") {
+  run([] {
+    Pipe p;
+    const int fd = ::dup(p.r);
+    REQUIRE(fd >= 0);
+    FdWatch w(fd);
+    auto closer = Tasklet::spawn([fd] {
+      Tasklet::sleep(0.02);  // the loop has polled: the wait is established
+      ::close(fd);
+    });
+    auto start = weft::now();
+    CHECK_THROWS_AS(w.wait_readable(0.1), weft::TimeoutError);
+    CHECK(near(since(start), 0.1));
+    closer.join();
+    w.close();
+    FdWatch fresh(fd);  // a new watch arms it anew: now the closed fd is seen
+    CHECK_THROWS_AS(fresh.wait_readable(1.0), std::system_error);
   });
 }
 
