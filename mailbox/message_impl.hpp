@@ -62,7 +62,11 @@ bool Message::is() const noexcept {
   // objects differ in address, so a mismatch falls back to the type_info.
   if (env_ == nullptr) return false;
   const detail::MessageOps* ops = env_->ops;
-  return ops == &detail::kMessageOps<std::remove_cvref_t<T>> || *ops->type == typeid(T);
+  using U = std::remove_cvref_t<T>;
+  if constexpr (std::is_object_v<U> && !std::is_array_v<U>) {  // a type a payload can have
+    if (ops == &detail::kMessageOps<U>) return true;
+  }
+  return *ops->type == typeid(T);
 }
 
 template <class T>

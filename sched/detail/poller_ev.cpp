@@ -10,7 +10,6 @@
 #include <fcntl.h>
 
 #include <cerrno>
-
 #include <new>
 #include <stdexcept>
 

@@ -46,6 +46,11 @@ TEST_CASE("is / as / get_if match by exact type") {
     CHECK(cm.get_if<Withdraw>() == nullptr);
     CHECK(m.type() == typeid(Deposit));
     CHECK(m.type_name().find("Deposit") != std::string::npos);
+    // Qualifiers do not matter (as with typeid); no payload is void or an array.
+    CHECK(m.is<const Deposit>());
+    CHECK(m.is<Deposit&>());
+    CHECK_FALSE(m.is<void>());
+    CHECK_FALSE(m.is<Deposit[2]>());
   });
 }
 
