@@ -7,6 +7,13 @@
 
 namespace weft {
 
+namespace {
+// Tickets come from one counter per thread rather than per list: a list is
+// used on one loop thread only, so they still grow in the order waiters
+// arrive, and every WaitList (one in each tasklet record) stays 8 bytes smaller.
+thread_local constinit std::uint64_t tls_last_ticket = 0;
+}  // namespace
+
 struct WaitList::Node {
   Node* next = nullptr;
   Node* prev = nullptr;
@@ -59,7 +66,7 @@ Wake WaitList::wait(const Deadline& d, void* data) noexcept {
 Wake WaitList::wait(const Deadline& d, Place& place, void* data) noexcept {
   if (place.list_ != this || place.ticket_ == 0) {
     place.list_ = this;
-    place.ticket_ = ++last_ticket_;
+    place.ticket_ = ++tls_last_ticket;
   }
   Node n;
   n.fiber = detail::Loop::current()->running();

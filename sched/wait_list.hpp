@@ -64,8 +64,7 @@ class WaitList {
 
   Node* head_ = nullptr;
   Node* tail_ = nullptr;
-  std::size_t size_ = 0;
-  std::uint64_t last_ticket_ = 0;  // the list is kept in ticket order
+  std::size_t size_ = 0;  // the list is kept in ticket order (see wait_list.cpp)
 };
 
 }  // namespace weft
