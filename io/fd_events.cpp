@@ -44,11 +44,11 @@ FdEvents wait_fd_events(int fd, FdEvents wanted, Timeout t) {
   int events = 0;
   if (has(wanted, FdEvents::read)) events |= Poller::kRead;
   if (has(wanted, FdEvents::write)) events |= Poller::kWrite;
-  if (!poller.io_set(reg.io, events)) w.got = Poller::kError;
-  const Wake why = w.got != 0 ? Wake::ready : w.waiter.wait(d);
+  const bool armed = poller.io_set(reg.io, events);  // false: not an open fd
+  const Wake why = armed ? w.waiter.wait(d) : Wake::ready;
   poller.io_set(reg.io, 0);
   check_wake(why, d, "wait for fd " + std::to_string(fd) + " to be ready");
-  if (w.got & Poller::kError) {
+  if (!armed || (w.got & Poller::kError) != 0) {
     throw std::system_error(EBADF, std::generic_category(),
                             "weft: wait_fd_events on fd " + std::to_string(fd) +
                                 " failed: not an open file descriptor");

@@ -156,6 +156,9 @@ inline fcontext::Transfer jump(void* to, void* data) noexcept {
   return fcontext::jump_fcontext(to, data);
 #endif
 }
+#undef WEFT_JUMP_ASM
+#undef WEFT_JUMP_LANDING
+#undef WEFT_JUMP_AVX512_CLOBBERS
 
 // Passed through jump_fcontext: the resumed side records where it came from.
 struct Switch {
