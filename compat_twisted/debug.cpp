@@ -16,19 +16,14 @@ namespace weft::twisted {
 namespace detail {
 
 TwistedLoopState* loop_state(bool create) noexcept {
-  weft::detail::Loop* loop = weft::detail::Loop::current();
+  weft::detail::Loop* loop = weft::detail::current_loop();
   if (loop == nullptr) return nullptr;
-  auto& slot = loop->ext(weft::detail::ExtSlot::twisted);
+  auto& slot = weft::detail::loop_slot(*loop, weft::detail::ExtSlot::twisted);
   if (!slot) {
     if (!create) return nullptr;
     slot = std::make_unique<TwistedLoopState>();
   }
   return static_cast<TwistedLoopState*>(slot.get());
-}
-
-weft::detail::Fiber* running_tasklet() noexcept {
-  weft::detail::Loop* loop = weft::detail::Loop::current();
-  return loop != nullptr && loop->in_tasklet() ? loop->running() : nullptr;
 }
 
 void report_unhandled(const Failure& f) noexcept {

@@ -6,9 +6,9 @@
 #include "compat_twisted/debug.hpp"
 #include "compat_twisted/detail/deferred_state.hpp"
 #include "compat_twisted/detail/loop_state.hpp"
-#include "compat_twisted/detail/type_name.hpp"
 #include "compat_twisted/errors.hpp"
 #include "compat_twisted/reactor_time.hpp"
+#include "sched/log.hpp"
 
 namespace weft::twisted {
 
@@ -119,7 +119,7 @@ void DeferredState::run_callbacks() {
       Callback& fn = item.both || !cur->result.isFailure() ? item.cb : item.eb;
       if (!fn) continue;  // pass-through
       cur->running = true;
-      cur->runner = running_tasklet();
+      cur->runner = weft::detail::running_tasklet();
       try {
         Result next = fn(cur->result);
         cur->result = std::move(next);
@@ -283,8 +283,8 @@ Deferred& Deferred::addTimeout(double timeout, IReactorTime& clock,
 namespace detail {
 
 void throw_type_mismatch(const Result& r, const std::type_info& wanted) {
-  throw TypeMismatch("weft::twisted: expected a result of type " + type_name(wanted) +
-                     " but got " + r.describe());
+  throw TypeMismatch("weft::twisted: expected a result of type " +
+                     weft::detail::demangle(wanted) + " but got " + r.describe());
 }
 
 }  // namespace detail
@@ -313,7 +313,7 @@ std::string Result::describe() const {
   switch (v_.index()) {
     case 0: {
       const std::any& a = std::get<0>(v_);
-      return a.has_value() ? detail::type_name(a.type()) : "None";
+      return a.has_value() ? weft::detail::demangle(a.type()) : "None";
     }
     case 1: {
       const Failure& f = std::get<1>(v_);

@@ -82,7 +82,7 @@ Result deliver(const std::shared_ptr<WaitState>& ws, Result& r) {
   ws->result = std::move(r);
   ws->done = true;
   if (!ws->parked) return Result();  // fired already: wait() takes it without parking
-  Fiber* self = running_tasklet();
+  Fiber* self = weft::detail::running_tasklet();
   std::shared_ptr<BodyCtl> body = ws->body;
   if (body && self != nullptr && self != ws->fiber && body->handback == nullptr) {
     HandBack hb{self};
@@ -114,7 +114,7 @@ Deferred start_body(std::function<Result()> body) {
   Tasklet::spawn(
       [ctl, result, body = std::move(body)]() mutable {
         TwistedLoopState& ls = *loop_state(true);
-        ctl->fiber = running_tasklet();
+        ctl->fiber = weft::detail::running_tasklet();
         ls.bodies[ctl->fiber] = ctl.get();
         struct Finish {
           TwistedLoopState& ls;
@@ -146,7 +146,7 @@ Deferred start_body(std::function<Result()> body) {
         }
       },
       std::move(options));
-  if (Fiber* self = running_tasklet()) {
+  if (Fiber* self = weft::detail::running_tasklet()) {
     HandBack hb{self};
     ctl->handback = &hb;
     await_hand_back(ctl, hb);
@@ -159,7 +159,7 @@ Deferred start_body(std::function<Result()> body) {
 Result wait(Deferred d, Timeout timeout) {
   auto ws = std::make_shared<detail::WaitState>();
   detail::DeferredState& s = *d.state();
-  Fiber* self = detail::running_tasklet();
+  Fiber* self = weft::detail::running_tasklet();
   if (s.running && s.runner == self && self != nullptr) {
     throw std::logic_error(
         "weft::twisted: wait() on a Deferred from inside one of its own callbacks would never "

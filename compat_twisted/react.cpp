@@ -3,12 +3,12 @@
 #include <memory>
 
 #include "compat_twisted/errors.hpp"
-#include "sched/detail/loop.hpp"
+#include "sched/extension.hpp"
 #include "sched/log.hpp"
 
 namespace weft::twisted::detail {
 
-bool inside_loop() noexcept { return weft::detail::Loop::current() != nullptr; }
+bool inside_loop() noexcept { return weft::detail::current_loop() != nullptr; }
 
 int react_with(const std::function<Deferred()>& start, IReactorCore& reactor) {
   Deferred finished = start();

@@ -8,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-#include "sched/detail/loop.hpp"
+#include "sched/extension.hpp"
 #include "sched/log.hpp"
 #include "sched/park.hpp"
 #include "sched/wait_list.hpp"
@@ -235,9 +235,8 @@ Server& Server::operator=(Server&& o) {
 
 Server::~Server() {
   if (!state_ || state_->is_stopped()) return;
-  detail::Loop* loop = detail::Loop::current();
-  if (loop == nullptr) return;  // the loop has ended: its tasklets are gone
-  if (!loop->in_tasklet()) {    // cannot wait here: stop accepting and let the handlers run on
+  if (detail::current_loop() == nullptr) return;  // the loop has ended: its tasklets are gone
+  if (!detail::in_tasklet()) {    // cannot wait here: stop accepting and let the handlers run on
     state_->running = false;
     state_->listener.close();
     state_->acceptor_wake.notify_all();

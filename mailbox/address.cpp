@@ -2,15 +2,15 @@
 
 #include "mailbox/detail/mailbox_state.hpp"
 #include "mailbox/detail/remote_inbox.hpp"
-#include "sched/detail/loop.hpp"
-#include "tasklet/detail/runtime.hpp"
+#include "sched/extension.hpp"
+#include "tasklet/extension.hpp"
 
 namespace weft {
 
 Address::Address(const Tasklet& t) {
   detail::TaskletRecord* r = t.record();
   if (r == nullptr) throw std::logic_error("weft: Address of an empty Tasklet handle");
-  if (r->loop != detail::Loop::current()) {
+  if (r->loop != detail::current_loop()) {
     throw std::logic_error("weft: the Address of tasklet '" + detail::name_of(*r) +
                            "' must be made on its own loop's thread");
   }

@@ -7,15 +7,14 @@
 
 #include "mailbox/detail/mailbox_state.hpp"
 #include "mailbox/detail/remote_inbox.hpp"
-#include "sched/detail/loop.hpp"
+#include "sched/extension.hpp"
 #include "sched/park.hpp"
-#include "tasklet/detail/runtime.hpp"
+#include "tasklet/extension.hpp"
 
 namespace weft {
 
 namespace detail {
 
-std::string demangle(const std::type_info& t);  // message.cpp
 
 namespace {
 
@@ -46,7 +45,7 @@ std::string quoted(TaskletRecord& r) { return "tasklet '" + name_of(r) + "'"; }
 // The record behind t, checked to be usable from this thread.
 inline TaskletRecord& target(const Tasklet& t, const char* what) {
   TaskletRecord* r = t.record();
-  if (__builtin_expect(r == nullptr || r->loop != Loop::current(), 0)) throw_bad_target(r, what);
+  if (__builtin_expect(r == nullptr || r->loop != current_loop(), 0)) throw_bad_target(r, what);
   return *r;
 }
 
@@ -158,7 +157,7 @@ namespace {
 bool send_envelope(const Tasklet& t, Envelope* e, Timeout timeout, bool may_wait) {
   // The common case in a few instructions: a live local tasklet whose mailbox has room.
   TaskletRecord* r = t.record();
-  if (__builtin_expect(r != nullptr && r->loop == Loop::current() && !r->gone(), 1)) {
+  if (__builtin_expect(r != nullptr && r->loop == current_loop() && !r->gone(), 1)) {
     MailboxState* box = MailboxState::find(*r);
     if (box != nullptr && !box->full()) {
       box->push(e);

@@ -1,22 +1,14 @@
 #include "mailbox/message.hpp"
 
-#include <cxxabi.h>
-
 #include <cstdlib>
 #include <stdexcept>
 
+#include "sched/log.hpp"
 #include "sched/park.hpp"
 
 namespace weft {
 
 namespace detail {
-
-std::string demangle(const std::type_info& t) {
-  int status = 0;
-  std::unique_ptr<char, void (*)(void*)> out(
-      abi::__cxa_demangle(t.name(), nullptr, nullptr, &status), std::free);
-  return status == 0 && out ? std::string(out.get()) : std::string(t.name());
-}
 
 namespace {
 

@@ -26,18 +26,25 @@ const char* level_name(LogLevel level) {
   return "?";
 }
 
-std::string demangle(const char* name) {
-  int status = 0;
-  std::unique_ptr<char, void (*)(void*)> out(abi::__cxa_demangle(name, nullptr, nullptr, &status),
-                                             std::free);
-  return status == 0 && out ? std::string(out.get()) : std::string(name);
-}
-
 }  // namespace
+
+std::string detail::demangle(const std::type_info& t) {
+  int status = 0;
+  std::unique_ptr<char, void (*)(void*)> name(
+      abi::__cxa_demangle(t.name(), nullptr, nullptr, &status), std::free);
+  std::string out = status == 0 && name ? std::string(name.get()) : std::string(t.name());
+  // The one spelling people read in messages.
+  static const std::string long_string =
+      "std::__cxx11::basic_string<char, std::char_traits<char>, std::allocator<char> >";
+  for (std::size_t p; (p = out.find(long_string)) != std::string::npos;) {
+    out.replace(p, long_string.size(), "std::string");
+  }
+  return out;
+}
 
 void log(LogLevel level, std::string_view message) noexcept {
   try {
-    detail::Loop* loop = detail::Loop::current();
+    detail::Loop* loop = detail::current_loop();
     if (loop != nullptr && loop->log_handler()) {
       loop->log_handler()(level, message);
       return;
@@ -63,10 +70,10 @@ std::string describe_current_exception() {
   } catch (const TaskletExit&) {
     return "TaskletExit";
   } catch (const std::exception& ex) {
-    return demangle(typeid(ex).name()) + ": " + ex.what();
+    return detail::demangle(typeid(ex)) + ": " + ex.what();
   } catch (...) {
     const std::type_info* t = abi::__cxa_current_exception_type();
-    return t != nullptr ? demangle(t->name()) : std::string("unknown exception");
+    return t != nullptr ? detail::demangle(*t) : std::string("unknown exception");
   }
 }
 

@@ -5,6 +5,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <typeinfo>
 
 namespace weft {
 
@@ -21,5 +22,11 @@ void log(LogLevel level, std::string_view message) noexcept;
 // Describes the exception in flight inside a catch block, for messages:
 // "std::runtime_error: boom", "TaskletExit", "unknown exception".
 std::string describe_current_exception();
+
+namespace detail {
+// A type's name for messages: demangled, with std::string spelled so
+// ("int", "std::string", "weft::TimeoutError"); the mangled name when that fails.
+std::string demangle(const std::type_info& t);
+}  // namespace detail
 
 }  // namespace weft

@@ -1,27 +1,69 @@
 #include <mutex>
 #include <stdexcept>
+#include <string>
 
 #include "sched/detail/loop.hpp"
 #include "sched/detail/remote.hpp"
+#include "sched/extension.hpp"
 #include "sched/loop.hpp"
 
 namespace weft {
 
-namespace {
+namespace detail {
 
-detail::Loop& loop_or_throw(const char* what) {
-  detail::Loop* loop = detail::Loop::current();
-  if (loop == nullptr) {
-    throw std::logic_error(std::string("weft: ") + what + " needs a running loop (dispatch())");
+Loop& require_loop(std::string_view what) {
+  Loop* loop = tls_loop;
+  if (__builtin_expect(loop == nullptr, 0)) {
+    throw std::logic_error("weft: " + std::string(what) + " needs a running loop (dispatch())");
   }
   return *loop;
 }
 
-}  // namespace
+bool in_tasklet() noexcept {
+  Loop* loop = tls_loop;
+  return loop != nullptr && loop->in_tasklet();
+}
 
-void quit(int code) { loop_or_throw("quit()").quit(code); }
+std::unique_ptr<LoopExtension>& loop_slot(Loop& loop, ExtSlot s) noexcept { return loop.ext(s); }
 
-LoopRef this_loop() { return LoopRef(loop_or_throw("this_loop()").remote()); }
+int run_loop(const LoopHooks& hooks, const LoopSetup& setup, void (*start)(void*), void* ctx,
+             LoopStats* stats_at_exit) {
+  Loop loop(hooks, setup.log, setup.handle_signals, setup.default_stack);
+  start(ctx);
+  const int code = loop.run();
+  if (stats_at_exit != nullptr) *stats_at_exit = loop_stats();
+  return code;
+}
+
+void add_fiber(Fiber& f) { tls_loop->add_fiber(f); }
+
+void kill_fiber(Fiber& f) { tls_loop->kill(f); }
+
+void set_exit_code(int code) noexcept {
+  if (Loop* loop = tls_loop) loop->set_exit_code(code);
+}
+
+}  // namespace detail
+
+void quit(int code) { detail::require_loop("quit()").quit(code); }
+
+LoopRef this_loop() { return LoopRef(detail::require_loop("this_loop()").remote()); }
+
+LoopStats loop_stats() {
+  detail::Loop& loop = detail::require_loop("loop_stats()");
+  LoopStats s;
+  s.live_tasklets = loop.live_fibers();
+  s.runnable = loop.runnable();
+  s.live_watchers = loop.counters().live_watchers;
+  s.pending_timers = loop.timers().size();
+  s.live_stacks = loop.stacks().live();
+  s.pooled_stacks = loop.stacks().pooled();
+  s.guarded_stacks = loop.stacks().guarded();
+  for (unsigned i = 0; i < static_cast<unsigned>(detail::ExtSlot::count); ++i) {
+    if (const auto& ext = loop.ext(static_cast<detail::ExtSlot>(i))) ext->add_stats(s);
+  }
+  return s;
+}
 
 bool LoopRef::post(std::function<void()> f) const {
   if (!remote_) return false;

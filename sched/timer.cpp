@@ -3,19 +3,10 @@
 #include <stdexcept>
 
 #include "sched/detail/loop.hpp"
+#include "sched/extension.hpp"
 #include "sched/log.hpp"
 
 namespace weft {
-
-namespace {
-
-detail::Loop& loop_or_throw() {
-  detail::Loop* loop = detail::Loop::current();
-  if (loop == nullptr) throw std::logic_error("weft: a Timer needs a running loop (dispatch())");
-  return *loop;
-}
-
-}  // namespace
 
 Timer::Timer(std::chrono::nanoseconds delay, std::function<void()> f,
              std::chrono::nanoseconds repeat) {
@@ -27,7 +18,7 @@ Timer::~Timer() { cancel(); }
 void Timer::start(std::chrono::nanoseconds delay, std::function<void()> f,
                   std::chrono::nanoseconds repeat) {
   if (!f) throw std::invalid_argument("weft: Timer::start needs a callback");
-  detail::Loop& loop = loop_or_throw();
+  detail::Loop& loop = detail::require_loop("a Timer");
   cancel();
   loop_ = &loop;
   fn_ = std::move(f);
@@ -38,7 +29,7 @@ void Timer::start(std::chrono::nanoseconds delay, std::function<void()> f,
 void Timer::reset(std::chrono::nanoseconds delay) {
   if (!fn_) throw std::logic_error("weft: Timer::reset on a timer that was never started");
   cancel();
-  loop_ = &loop_or_throw();
+  loop_ = &detail::require_loop("a Timer");
   arm(delay);
 }
 

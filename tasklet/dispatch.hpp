@@ -33,7 +33,7 @@ struct DispatchOptions {
 namespace detail {
 int run_dispatch(DispatchOptions& options, void (*start)(void*), void* ctx);
 void main_failed(DispatchOptions& options) noexcept;  // inside a catch block
-void set_exit_code(int code) noexcept;
+void main_returned(int code) noexcept;  // main returned an int: the exit code
 }  // namespace detail
 
 // Creates this thread's loop, runs `main` as its first tasklet (named "main"),
@@ -58,7 +58,7 @@ int dispatch(F&& main, DispatchOptions options = {}) {
           try {
             using R = std::invoke_result_t<F&>;
             if constexpr (std::is_convertible_v<R, int> && !std::is_void_v<R>) {
-              detail::set_exit_code(static_cast<int>(c.main()));
+              detail::main_returned(static_cast<int>(c.main()));
             } else {
               c.main();
             }

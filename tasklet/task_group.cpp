@@ -36,7 +36,7 @@ void TaskGroup::fail(std::exception_ptr e) noexcept {
 }
 
 void TaskGroup::kill() noexcept {
-  detail::Fiber* self = detail::Loop::current() ? detail::Loop::current()->running() : nullptr;
+  const detail::Fiber* self = detail::running_tasklet();
   // Members may be added while we kill (a dying member spawning): index loop.
   for (std::size_t i = 0; i < members_.size(); ++i) {
     Tasklet t = members_[i];

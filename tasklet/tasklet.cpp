@@ -3,8 +3,7 @@
 #include <algorithm>
 #include <stdexcept>
 
-#include "sched/detail/loop.hpp"
-#include "tasklet/detail/record.hpp"
+#include "sched/extension.hpp"
 #include "tasklet/detail/runtime.hpp"
 #include "tasklet/join_error.hpp"
 #include "tasklet/outcome.hpp"
@@ -12,7 +11,6 @@
 namespace weft {
 
 using detail::FiberState;
-using detail::Loop;
 using detail::TaskletRecord;
 
 // ---------------------------------------------------------------- handles
@@ -34,7 +32,7 @@ Tasklet& Tasklet::operator=(Tasklet&& o) noexcept {
 }
 
 Tasklet::~Tasklet() {
-  if (rec_ != nullptr && --rec_->refs == 0) delete rec_;
+  if (rec_ != nullptr) detail::release_record(*rec_);
 }
 
 Tasklet Tasklet::from_record(TaskletRecord* r) noexcept {
@@ -71,15 +69,8 @@ void Tasklet::sleep(Timeout t) {
 }
 
 void Tasklet::yield_() {
-  Loop* loop = Loop::current();
-  if (__builtin_expect(loop == nullptr || !loop->in_tasklet(), 0)) current_fiber("Tasklet::yield_()");
-  detail::Fiber& self = *loop->running();
-  if (__builtin_expect(self.kill_pending, 0) && !self.uninterruptible) {
-    self.kill_pending = false;
-    throw TaskletExit{};
-  }
-  loop->yield_current();
-  if (__builtin_expect(self.wake == Wake::killed, 0)) throw TaskletExit{};
+  if (__builtin_expect(!detail::in_tasklet(), 0)) current_fiber("Tasklet::yield_()");
+  if (__builtin_expect(detail::yield_turn() == Wake::killed, 0)) throw TaskletExit{};
 }
 
 // ---------------------------------------------------------------- joining
@@ -140,12 +131,11 @@ std::size_t Tasklet::stack_size() const {
 void Tasklet::kill() const {
   TaskletRecord& r = rec();
   if (r.state == FiberState::finished) return;
-  Loop* loop = Loop::current();
-  if (loop == nullptr || r.loop != loop) {
+  if (r.loop != detail::current_loop()) {
     throw std::logic_error("weft: tasklet '" + detail::name_of(r) +
                            "' can only be killed from its own loop's thread");
   }
-  loop->kill(r);
+  detail::kill_fiber(r);
 }
 
 // ---------------------------------------------------------------- JoinError
@@ -183,12 +173,12 @@ JoinError& JoinError::operator=(const JoinError& o) noexcept {
   rec_ = o.rec_;
   if (rec_ != nullptr) ++rec_->refs;
   cause_ = o.cause_;
-  if (previous != nullptr && --previous->refs == 0) delete previous;
+  if (previous != nullptr) detail::release_record(*previous);
   return *this;
 }
 
 JoinError::~JoinError() {
-  if (rec_ != nullptr && --rec_->refs == 0) delete rec_;
+  if (rec_ != nullptr) detail::release_record(*rec_);
 }
 
 Tasklet JoinError::tasklet() const noexcept { return Tasklet::from_record(rec_); }

@@ -2,9 +2,10 @@
 // Template bodies of tasklet.hpp.
 
 #include <chrono>
+#include <new>
 #include <stdexcept>
 
-#include "tasklet/detail/runtime.hpp"
+#include "tasklet/detail/spawn.hpp"
 #include "tasklet/join_error.hpp"
 #include "tasklet/outcome.hpp"
 
@@ -14,11 +15,17 @@ namespace detail {
 
 template <class F>
 auto spawn_with_type(F&& f, SpawnOptions&& options, const std::type_info& named_after) {
-  using Fn = std::decay_t<F>;
-  using R = result_t<F>;
-  runtime("spawn()");  // fail before allocating when there is no loop
-  auto* r = new TaskletImpl<Fn, R>(std::forward<F>(f));
-  return TaskletOf<R>(AdoptTag{}, start_tasklet(r, std::move(options), named_after));
+  using Body = BodyImpl<std::decay_t<F>, result_t<F>>;
+  const NewTasklet place = allocate_tasklet(sizeof(Body), alignof(Body));
+  Body* body;
+  try {
+    body = new (place.body) Body(std::forward<F>(f));
+  } catch (...) {
+    discard_tasklet(place.record);
+    throw;
+  }
+  return TaskletOf<result_t<F>>(
+      AdoptTag{}, start_tasklet(place.record, body, std::move(options), named_after));
 }
 
 // The result of finished, successful r as an R (copied, or moved out when
@@ -27,24 +34,27 @@ template <class R>
 R take_value(TaskletRecord& r) {
   if constexpr (std::is_void_v<R>) {
     return;
-  } else if constexpr (std::is_same_v<R, std::any>) {
-    if (r.value_type() == typeid(std::any)) {
-      if (auto* p = static_cast<std::any*>(r.value_ptr(typeid(std::any)))) return *p;
-      throw_value_taken(r);
-    }
-    return r.value_any();
   } else {
-    R* p = static_cast<R*>(r.value_ptr(typeid(R)));
-    if (p == nullptr) {
-      if (r.value_type() != typeid(R)) throw_type_mismatch(r, typeid(R));
-      throw_value_taken(r);
-    }
-    if constexpr (std::is_copy_constructible_v<R>) {
-      return *p;
+    TaskletBody& b = body_of(r);
+    if constexpr (std::is_same_v<R, std::any>) {
+      if (b.value_type() == typeid(std::any)) {
+        if (auto* p = static_cast<std::any*>(b.value_ptr(typeid(std::any)))) return *p;
+        throw_value_taken(r);
+      }
+      return b.value_any();
     } else {
-      R v = std::move(*p);
-      r.drop_value();
-      return v;
+      R* p = static_cast<R*>(b.value_ptr(typeid(R)));
+      if (p == nullptr) {
+        if (b.value_type() != typeid(R)) throw_type_mismatch(r, typeid(R));
+        throw_value_taken(r);
+      }
+      if constexpr (std::is_copy_constructible_v<R>) {
+        return *p;
+      } else {
+        R v = std::move(*p);
+        b.drop_value();
+        return v;
+      }
     }
   }
 }
@@ -154,19 +164,20 @@ namespace detail {
 
 template <class R, class Handles>
 std::vector<Outcome<R>> collect_outcomes(const Handles& ts, Timeout timeout) {
-  JoinWait waiter(timeout);
+  std::vector<TaskletRecord*> records;
+  records.reserve(ts.size());
   for (const Tasklet& t : ts) {
     if (!t) throw std::logic_error("weft: join_all of an empty Tasklet handle");
-    waiter.wait(*t.record());
+    records.push_back(t.record());
   }
+  join_all_wait(records.data(), records.size(), timeout);
   std::vector<Outcome<R>> out;
   out.reserve(ts.size());
   for (const Tasklet& t : ts) {
     TaskletRecord& r = *t.record();
-    if (r.error) {
+    if (take_failure(r)) {
       out.emplace_back(make_join_error(r));
     } else {
-      r.observed = true;
       if constexpr (std::is_void_v<R>) {
         out.emplace_back();
       } else {

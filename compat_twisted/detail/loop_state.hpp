@@ -8,7 +8,7 @@
 #include <unordered_map>
 
 #include "compat_twisted/debug.hpp"
-#include "sched/detail/loop.hpp"
+#include "sched/extension.hpp"
 
 namespace weft::twisted::detail {
 
@@ -25,9 +25,6 @@ struct TwistedLoopState : weft::detail::LoopExtension {
 // This loop's state, created on first use when `create`; nullptr outside
 // dispatch() (or when not created and `create` is false).
 TwistedLoopState* loop_state(bool create) noexcept;
-
-// The running fiber when inside a tasklet, else nullptr.
-weft::detail::Fiber* running_tasklet() noexcept;
 
 // Reports a Failure nobody handled (the hook, or weft::log). Never throws.
 void report_unhandled(const Failure& f) noexcept;

@@ -34,19 +34,8 @@ void BufferPool::release(char* block) noexcept {
   delete[] block;
 }
 
-IoRuntime& io_runtime() {
-  Loop* loop = Loop::current();
-  if (loop == nullptr) throw std::logic_error("weft: IO needs a running loop (dispatch())");
-  auto& slot = loop->ext(ExtSlot::io);
-  if (!slot) slot = std::make_unique<IoRuntime>();
-  return static_cast<IoRuntime&>(*slot);
-}
+IoRuntime& io_runtime() { return loop_slot<IoRuntime>(ExtSlot::io, "IO"); }
 
-IoRuntime* io_runtime_if_any() noexcept {
-  Loop* loop = Loop::current();
-  if (loop == nullptr) return nullptr;
-  auto& slot = loop->ext(ExtSlot::io);
-  return slot ? static_cast<IoRuntime*>(slot.get()) : nullptr;
-}
+IoRuntime* io_runtime_if_any() noexcept { return find_loop_slot<IoRuntime>(ExtSlot::io); }
 
 }  // namespace weft::detail

@@ -6,7 +6,7 @@
 #include <cstddef>
 #include <vector>
 
-#include "sched/detail/loop.hpp"
+#include "sched/extension.hpp"
 
 namespace weft::detail {
 

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "mailbox/detail/envelope.hpp"
-#include "sched/detail/loop.hpp"
+#include "sched/extension.hpp"
 #include "sched/park.hpp"
 
 namespace weft::detail {
@@ -37,9 +37,9 @@ struct EnvelopePool final : LoopExtension {
 
 // Makes the current loop's pool (nullptr outside a loop, or when out of memory).
 EnvelopePool* make_pool() noexcept {
-  Loop* loop = Loop::current();
+  Loop* loop = current_loop();
   if (loop == nullptr) return nullptr;
-  std::unique_ptr<LoopExtension>& slot = loop->ext(ExtSlot::mailbox);
+  std::unique_ptr<LoopExtension>& slot = loop_slot(*loop, ExtSlot::mailbox);
   if (!slot) {
     try {
       slot = std::make_unique<EnvelopePool>();

@@ -16,9 +16,9 @@
 #include <memory>
 
 #include "mailbox/detail/envelope.hpp"
-#include "sched/detail/parking.hpp"
+#include "sched/extension.hpp"
 #include "sched/wait_list.hpp"
-#include "tasklet/detail/record.hpp"
+#include "tasklet/extension.hpp"
 
 namespace weft::detail {
 
@@ -34,7 +34,7 @@ class MailboxState final : public TaskletExtension {
 
   // r's mailbox, or nullptr when it has none yet.
   static MailboxState* find(TaskletRecord& r) noexcept {
-    return static_cast<MailboxState*>(r.ext[static_cast<unsigned>(TaskletSlot::mailbox)].get());
+    return find_tasklet_slot<MailboxState>(r, TaskletSlot::mailbox);
   }
   // r's mailbox, made on first use. Precondition: r has not finished.
   static MailboxState& of(TaskletRecord& r) {

@@ -1,7 +1,7 @@
 #include "mailbox/detail/remote_inbox.hpp"
 
 #include "mailbox/detail/mailbox_state.hpp"
-#include "sched/detail/loop.hpp"
+#include "sched/extension.hpp"
 
 namespace weft::detail {
 
@@ -24,7 +24,7 @@ bool RemoteInbox::push(Envelope* e) noexcept {
     free_envelope(e);
     return false;
   }
-  if (Loop::current() == loop_id) {
+  if (current_loop() == loop_id) {
     // On the owner's own thread: straight into the mailbox (box is only
     // cleared together with `closed`, on this thread).
     box->push(e);

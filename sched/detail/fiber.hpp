@@ -1,14 +1,18 @@
 #pragma once
-// The schedulable unit. The tasklet layer's record derives from Fiber and adds
-// the name, the tree, the result and the stack; the scheduler only needs what
-// is here. All fields are loop-thread only.
+// The schedulable unit: a context, its stack and its place in the scheduler.
+// The tasklet layer's record derives from Fiber and adds the name, the tree
+// and the result; the scheduler owns everything else (it takes the stack at
+// the first run and gives it back after the last switch). All fields are
+// loop-thread only.
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 
 #include "sched/detail/timer_heap.hpp"
+#include "sched/detail/context.hpp"
+#include "sched/detail/stack_pool.hpp"
 #include "sched/park.hpp"
-#include "tasklet/detail/context.hpp"
 
 namespace weft::detail {
 
@@ -23,6 +27,13 @@ enum class FiberState : std::uint8_t {
   parked,    // waiting for unpark() or its deadline
   finished,  // done; its stack is released after its last switch
 };
+
+// Per-tasklet state of the layers above (a mailbox, task-locals), one slot
+// per layer: made by its layer on first use, destroyed when the tasklet finishes.
+struct TaskletExtension {
+  virtual ~TaskletExtension() = default;
+};
+enum class TaskletSlot : unsigned { mailbox, locals, count };
 
 // Field order follows use: a message hop reads the target's context, state,
 // queue slot, timer index and deadline scope, so they sit together (see
@@ -45,6 +56,9 @@ struct Fiber {
   Fiber* live_next = nullptr;     // the loop's list of unfinished fibers
   Fiber* live_prev = nullptr;
   std::int64_t scope_span = 0;    // the innermost scope's own length, for messages (ns)
+  std::size_t stack_request = 0;  // stack reserve asked for at spawn (0: the loop's default)
+  Stack stack;                    // from its first run to its last switch
+  std::unique_ptr<TaskletExtension> ext[static_cast<unsigned>(TaskletSlot::count)];
 };
 
 }  // namespace weft::detail

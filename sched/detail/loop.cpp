@@ -34,11 +34,16 @@ std::int64_t clock_ns() noexcept {
   return static_cast<std::int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
 }
 
-Loop::Loop(const LoopHooks& hooks, LogHandler log, bool handle_signals)
-    : current_(&main_), hooks_(hooks), log_(std::move(log)), previous_(tls_loop) {
+Loop::Loop(const LoopHooks& hooks, LogHandler log, bool handle_signals, std::size_t default_stack)
+    : current_(&main_),
+      hooks_(hooks),
+      log_(std::move(log)),
+      stacks_(default_stack),
+      previous_(tls_loop) {
   if (tls_loop != nullptr) {
     throw std::logic_error("weft: dispatch() is already running on this thread");
   }
+  install_overflow_handler();
   main_.is_tasklet = false;
   main_.state = FiberState::running;
   main_.daemon = true;
@@ -120,7 +125,8 @@ void RunQueue::compact() noexcept {
   tail_ = out;
 }
 
-void Loop::add_fiber(Fiber& f) noexcept {
+void Loop::add_fiber(Fiber& f) {
+  runq_.reserve(live_.size() + 2);  // may throw: nothing changed yet
   f.state = FiberState::created;
   live_.push_back(f);
   if (!f.daemon) ++live_nondaemon_;
@@ -148,8 +154,8 @@ Fiber* Loop::pick_next_slow() noexcept {
   for (;;) {
     Fiber* f = runq_.pop_front();
     if (f == nullptr) return &main_;
-    if (f->state != FiberState::created || hooks_.prepare(*f)) return f;
-    // prepare() failed and finished the fiber with its error: try the next one.
+    if (f->state != FiberState::created || start(*f)) return f;
+    // start() failed and finished the fiber with its error: try the next one.
   }
 }
 
@@ -191,7 +197,46 @@ void Loop::exit_current() noexcept {
 void Loop::reap_zombie() noexcept {
   Fiber* z = zombie_;
   zombie_ = nullptr;
-  hooks_.reap(*z);
+  release(*z);
+}
+
+bool Loop::start(Fiber& f) noexcept {
+  try {
+    f.stack = stacks_.acquire(f.stack_request);
+  } catch (...) {
+    std::exception_ptr error = std::current_exception();
+    char name[256];
+    const std::size_t n = hooks_.describe(f, name, sizeof name);
+    try {
+      weft::log(LogLevel::error, "no stack for " + std::string(name, n) + ": " +
+                                     describe_current_exception());
+    } catch (...) {  // out of memory while logging: the error is still the result
+    }
+    hooks_.finish_unrun(f, std::move(error));
+    finish_unstarted(f);
+    release(f);
+    return false;
+  }
+  make_context(f.ctx, f.stack.base, f.stack.usable(), &fiber_entry, &f);
+  f.canary = f.stack.canary;
+  return true;
+}
+
+void Loop::fiber_entry(void* arg) noexcept {
+  auto& f = *static_cast<Fiber*>(arg);
+  Loop& loop = *tls_loop;
+  loop.after_switch();
+  loop.hooks_.run(f);
+  loop.exit_current();
+}
+
+void Loop::release(Fiber& f) noexcept {
+  if (f.stack.base != nullptr) {
+    stacks_.release(f.stack);
+    f.stack = Stack{};
+    f.canary = nullptr;
+  }
+  hooks_.release(f);
 }
 
 void Loop::finish_unstarted(Fiber& f) noexcept {
@@ -206,9 +251,9 @@ void Loop::kill(Fiber& v) {
       return;
     case FiberState::created:
       runq_.remove(v);
-      hooks_.finish_killed(v);
+      hooks_.finish_unrun(v, std::make_exception_ptr(TaskletExit{}));
       finish_unstarted(v);
-      hooks_.reap(v);
+      release(v);
       return;
     case FiberState::running:
       throw TaskletExit{};  // v is the caller itself
@@ -282,7 +327,7 @@ int Loop::run() {
     if (quit_) break;
     Fiber* f = runq_.pop_front();
     if (f == nullptr) continue;
-    if (f->state == FiberState::created && !hooks_.prepare(*f)) continue;
+    if (f->state == FiberState::created && !start(*f)) continue;
     switch_to(*f);
   }
   teardown();
@@ -295,7 +340,11 @@ void Loop::poll_once(bool block) {
     ~Stamp() { at = clock_ns(); }
   } stamp{last_poll_ns_};
   std::int64_t wait = 0;
-  if (block && hooks_.idle != nullptr && hooks_.idle()) block = false;
+  if (block) {
+    bool more = stacks_.trim(kTrimStacks);
+    if (hooks_.idle != nullptr) more |= hooks_.idle();
+    if (more) block = false;
+  }
   if (block) {
     if (TimerNode* t = timers_.top()) {
       wait = std::max<std::int64_t>(0, t->deadline - clock_ns());

@@ -1,8 +1,9 @@
 #pragma once
 // The loop: one per OS thread, reached through the single thread_local pointer.
 // It owns the run queue, the deadline heap, the poller (libev, behind
-// sched/detail/poller.hpp) and, through extension slots, the state of the
-// layers above (the tasklet layer's stack pool, the io layer's pools, ...).
+// sched/detail/poller.hpp), the fibers' stacks and, through extension slots
+// (sched/extension.hpp), the state of the layers above (the tasklet layer's
+// records, the io layer's pools, ...).
 //
 // Switching is direct: a tasklet that parks switches straight to the next
 // runnable one. The loop's own context (the thread's stack) runs only when the
@@ -14,12 +15,16 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <exception>
 #include <memory>
 
 #include "sched/detail/fiber.hpp"
+#include "sched/detail/overflow.hpp"
 #include "sched/detail/poller.hpp"
 #include "sched/detail/run_queue.hpp"
+#include "sched/detail/stack_pool.hpp"
 #include "sched/detail/timer_heap.hpp"
+#include "sched/extension.hpp"
 #include "sched/log.hpp"
 
 namespace weft::detail {
@@ -27,38 +32,8 @@ namespace weft::detail {
 struct Remote;
 class WorkerPool;
 
-class Loop;
-// The one global: the loop of the running thread.
-extern thread_local constinit Loop* tls_loop __attribute__((tls_model("initial-exec")));
-
 // Fresh reading of the loop clock (steady_clock), ns.
 std::int64_t clock_ns() noexcept;
-
-// What the tasklet layer provides to the scheduler. All called on the loop thread.
-struct LoopHooks {
-  // Gives a created fiber its stack and context before its first switch-in.
-  // Returns false when that failed; the hook has then finished the fiber (with
-  // the error as its result) through Loop::finish_unstarted().
-  bool (*prepare)(Fiber&) noexcept = nullptr;
-  // After a finished fiber's last switch: release its stack, drop the loop's reference.
-  void (*reap)(Fiber&) noexcept = nullptr;
-  // Finishes a fiber without running (the rest of) it: record TaskletExit as
-  // its result, detach it from the tree, wake its joiners. Used for a kill
-  // before the first run, and for a fiber that survived every kill at exit.
-  // The loop then calls finish_unstarted and reap.
-  void (*finish_killed)(Fiber&) noexcept = nullptr;
-  // Writes the fiber's name into buf (async-signal-safe: no allocation).
-  std::size_t (*describe)(const Fiber&, char* buf, std::size_t n) noexcept = nullptr;
-  // Housekeeping when the loop is about to block (trimming pooled stacks).
-  // Returns true when more is left to do: the loop then polls without blocking.
-  bool (*idle)() noexcept = nullptr;
-};
-
-// Per-module state of the layers above sched, torn down in reverse slot order.
-enum class ExtSlot : unsigned { tasklet, mailbox, io, twisted, count };
-struct LoopExtension {
-  virtual ~LoopExtension() = default;
-};
 
 struct LoopCounters {
   std::size_t live_watchers = 0;  // fd/signal waits and Timers created by weft code
@@ -66,7 +41,9 @@ struct LoopCounters {
 
 class Loop {
  public:
-  Loop(const LoopHooks& hooks, LogHandler log, bool handle_signals);
+  // default_stack: the stack reserve of a fiber that asks for none (0: the
+  // built-in default).
+  Loop(const LoopHooks& hooks, LogHandler log, bool handle_signals, std::size_t default_stack);
   ~Loop();
   Loop(const Loop&) = delete;
   Loop& operator=(const Loop&) = delete;
@@ -77,12 +54,10 @@ class Loop {
   // ---- scheduling core (see park.cpp for park/unpark)
   Fiber* running() const noexcept { return current_; }
   bool in_tasklet() const noexcept { return current_ != &main_; }
-  // Makes room for one more fiber. May throw std::bad_alloc (spawn calls it
-  // before creating anything).
-  void reserve_fiber() { runq_.reserve(live_.size() + 2); }
-  // Registers a new fiber (state created) and queues it at the back.
-  // Precondition: reserve_fiber() was called for it.
-  void add_fiber(Fiber& f) noexcept;
+  // Registers a new fiber (state created) and queues it at the back; it gets
+  // its stack when it first runs. Throws std::bad_alloc, having changed
+  // nothing, when there is no room for it.
+  void add_fiber(Fiber& f);
   void make_runnable(Fiber& f, bool first) noexcept {
     // It runs soon: start fetching the frames at the top of its stack, which
     // the switch to it reads first (harmless for a fiber without a stack yet).
@@ -138,6 +113,7 @@ class Loop {
 
   TimerHeap& timers() noexcept { return timers_; }
   Poller& poller() noexcept { return *poller_; }
+  StackPool& stacks() noexcept { return stacks_; }
   const std::shared_ptr<Remote>& remote() noexcept { return remote_; }
   WorkerPool& workers();
   std::unique_ptr<LoopExtension>& ext(ExtSlot s) noexcept {
@@ -166,6 +142,8 @@ class Loop {
   // Cache lines of a woken fiber's stack prefetched by make_runnable.
   static constexpr int kPrefetchLines = 4;
   static constexpr std::int64_t kPollIntervalNs = 100'000;
+  // Pooled stacks given back to the kernel per idle moment (see StackPool::trim).
+  static constexpr std::size_t kTrimStacks = 1024;
 
  private:
   // The next context to run: the run queue's head, or the loop's own context
@@ -194,6 +172,14 @@ class Loop {
     ticks_left_ = INT32_MIN / 2;
   }
   void reap_zombie() noexcept;
+  // Gives a created fiber its stack and context before its first switch-in.
+  // Returns false when no stack could be had: the fiber is then finished with
+  // that error and released.
+  bool start(Fiber& f) noexcept;
+  // A finished fiber after its last switch: its stack goes back to the pool
+  // and the tasklet layer drops the loop's reference.
+  void release(Fiber& f) noexcept;
+  [[noreturn]] static void fiber_entry(void* arg) noexcept;
   void poll_once(bool block);
   void fire_timers() noexcept;
   void teardown() noexcept;
@@ -215,6 +201,8 @@ class Loop {
   int exit_code_ = 0;
   LoopHooks hooks_;
   LogHandler log_;
+  AltSignalStack alt_stack_;  // where the guard-page overflow handler runs
+  StackPool stacks_;
   LoopCounters counters_;
   std::unique_ptr<Poller> poller_;
   std::shared_ptr<Remote> remote_;

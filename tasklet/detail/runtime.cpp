@@ -1,25 +1,42 @@
 #include "tasklet/detail/runtime.hpp"
-#include "tasklet/tasklet.hpp"
-
-#include <cxxabi.h>
 
 #include <cstdlib>
-#include <cstring>
 #include <memory>
+#include <new>
 #include <stdexcept>
 
 #include "sched/errors.hpp"
 #include "sched/log.hpp"
-#include "tasklet/detail/overflow.hpp"
+#include "tasklet/detail/record_pool.hpp"
 #include "tasklet/detail/tree.hpp"
+#include "tasklet/extension.hpp"
 #include "tasklet/join_error.hpp"
+#include "tasklet/tasklet.hpp"
 
 namespace weft::detail {
 
 namespace {
 
-void release_ref(TaskletRecord& r) noexcept {
-  if (--r.refs == 0) delete &r;
+// This layer's per-loop state.
+struct TaskletRuntime final : LoopExtension {
+  RecordPool records;
+  std::uint64_t next_id = 1;
+
+  void add_stats(LoopStats& s) const noexcept override {
+    s.live_records = records.live();
+    s.record_bytes = records.mapped_bytes();
+  }
+};
+
+TaskletRuntime* find_runtime() noexcept {
+  Loop* loop = current_loop();
+  return loop == nullptr ? nullptr
+                         : static_cast<TaskletRuntime*>(loop_slot(*loop, ExtSlot::tasklet).get());
+}
+
+TaskletRuntime& runtime(const char* what) {
+  if (TaskletRuntime* rt = find_runtime()) return *rt;
+  throw std::logic_error(std::string("weft: ") + what + " needs a running loop (dispatch())");
 }
 
 TaskletRecord& record_of(Fiber& f) noexcept { return static_cast<TaskletRecord&>(f); }
@@ -33,58 +50,28 @@ void finish(TaskletRecord& r) noexcept {
   r.joiners.notify_all();
 }
 
-[[noreturn]] void entry(void* arg) noexcept {
-  auto& r = *static_cast<TaskletRecord*>(arg);
-  Loop& loop = *Loop::current();
-  loop.after_switch();
+void hook_run(Fiber& f) noexcept {
+  TaskletRecord& r = record_of(f);
   try {
-    r.invoke();
+    r.body->invoke();
   } catch (...) {
     r.error = std::current_exception();
   }
   try {
-    r.drop_callable();
+    r.body->drop_callable();
   } catch (...) {
     log(LogLevel::error, "the callable of tasklet '" + name_of(r) +
                              "' threw from its destructor: " + describe_current_exception());
   }
   finish(r);
-  loop.exit_current();
 }
 
-bool hook_prepare(Fiber& f) noexcept {
-  TaskletRecord& r = record_of(f);
-  try {
-    r.stack = runtime("a tasklet's first run").stacks.acquire(r.stack_request);
-  } catch (...) {
-    r.error = std::current_exception();
-    log(LogLevel::error, "no stack for tasklet '" + name_of(r) + "': " +
-                             describe_current_exception());
-    r.drop_callable();
-    finish(r);
-    r.loop->finish_unstarted(r);
-    release_ref(r);
-    return false;
-  }
-  make_context(r.ctx, r.stack.base, r.stack.usable(), &entry, &r);
-  r.canary = r.stack.canary;
-  return true;
-}
+void hook_release(Fiber& f) noexcept { release_record(record_of(f)); }
 
-void hook_reap(Fiber& f) noexcept {
+void hook_finish_unrun(Fiber& f, std::exception_ptr why) noexcept {
   TaskletRecord& r = record_of(f);
-  if (r.stack.base != nullptr) {
-    runtime("reap").stacks.release(r.stack);
-    r.stack = Stack{};
-    r.canary = nullptr;
-  }
-  release_ref(r);
-}
-
-void hook_finish_killed(Fiber& f) noexcept {
-  TaskletRecord& r = record_of(f);
-  r.error = std::make_exception_ptr(TaskletExit{});
-  r.drop_callable();
+  r.error = std::move(why);
+  r.body->drop_callable();
   finish(r);
 }
 
@@ -123,26 +110,16 @@ constexpr std::size_t kTrimRecordChunks = 64;
 
 bool hook_idle() noexcept {
   TaskletRuntime* rt = find_runtime();
-  if (rt == nullptr) return false;
-  bool more = rt->stacks.trim(1024);
-  more |= rt->records.trim(kKeepRecordBytes, kTrimRecordChunks);
-  return more;
+  return rt != nullptr && rt->records.trim(kKeepRecordBytes, kTrimRecordChunks);
 }
 
-constexpr LoopHooks kHooks{&hook_prepare, &hook_reap, &hook_finish_killed, &hook_describe,
+constexpr LoopHooks kHooks{&hook_run, &hook_finish_unrun, &hook_release, &hook_describe,
                            &hook_idle};
-
-std::string demangled(const std::type_info& t) {
-  int status = 0;
-  std::unique_ptr<char, void (*)(void*)> out(abi::__cxa_demangle(t.name(), nullptr, nullptr, &status),
-                                             std::free);
-  return status == 0 && out ? std::string(out.get()) : std::string();
-}
 
 // A readable name for a callable type: named classes only (not lambdas,
 // function pointers, std::function or binders).
 std::string name_from_type(const std::type_info& t) {
-  std::string n = demangled(t);
+  std::string n = demangle(t);
   static const std::string anonymous = "(anonymous namespace)::";
   for (auto at = n.find(anonymous); at != std::string::npos; at = n.find(anonymous)) {
     n.erase(at, anonymous.size());
@@ -154,43 +131,73 @@ std::string name_from_type(const std::type_info& t) {
   return n;
 }
 
+// Where a record's body starts: right after the record, aligned for the body.
+std::size_t body_offset(std::size_t body_align) noexcept {
+  return (sizeof(TaskletRecord) + body_align - 1) / body_align * body_align;
+}
+
 }  // namespace
 
 const LoopHooks& tasklet_hooks() noexcept { return kHooks; }
 
-void install_runtime(Loop& loop, std::size_t default_stack) {
-  loop.ext(ExtSlot::tasklet) = std::make_unique<TaskletRuntime>(default_stack);
-  install_overflow_handler();
+void install_runtime(Loop& loop) { loop_slot(loop, ExtSlot::tasklet) = std::make_unique<TaskletRuntime>(); }
+
+RecordPool& record_pool(const char* what) { return runtime(what).records; }
+
+RecordPool* find_record_pool() noexcept {
+  TaskletRuntime* rt = find_runtime();
+  return rt == nullptr ? nullptr : &rt->records;
 }
 
-TaskletRuntime* find_runtime() noexcept {
-  Loop* loop = Loop::current();
-  if (loop == nullptr || !loop->ext(ExtSlot::tasklet)) return nullptr;
-  return static_cast<TaskletRuntime*>(loop->ext(ExtSlot::tasklet).get());
-}
-
-TaskletRuntime& runtime(const char* what) {
-  if (TaskletRuntime* rt = find_runtime()) return *rt;
-  throw std::logic_error(std::string("weft: ") + what + " needs a running loop (dispatch())");
-}
-
-Tasklet start_tasklet(TaskletRecord* r, SpawnOptions&& options, const std::type_info& named_after) {
-  std::unique_ptr<TaskletRecord> guard(r);
+NewTasklet allocate_tasklet(std::size_t body_size, std::size_t body_align) {
   TaskletRuntime& rt = runtime("spawn()");
-  Loop& loop = *Loop::current();
-  loop.reserve_fiber();
-  r->loop = &loop;
+  const bool over_aligned = body_align > alignof(std::max_align_t);
+  const std::size_t align = over_aligned ? body_align : alignof(std::max_align_t);
+  const std::size_t size = body_offset(align) + body_size;
+  void* block = over_aligned ? ::operator new(size, std::align_val_t(align))
+                             : rt.records.allocate(size);
+  auto* r = new (block) TaskletRecord();
+  if (over_aligned) r->block_align_log2 = static_cast<std::uint8_t>(__builtin_ctzl(align));
   r->id = rt.next_id++;
+  return {r, static_cast<char*>(block) + body_offset(align)};
+}
+
+void discard_tasklet(TaskletRecord* r) noexcept {
+  r->refs = 1;
+  release_record(*r);
+}
+
+void release_record(TaskletRecord& r) noexcept {
+  if (--r.refs != 0) return;
+  const unsigned align_log2 = r.block_align_log2;
+  void* block = &r;
+  r.~TaskletRecord();
+  if (align_log2 != 0) {
+    ::operator delete(block, std::align_val_t(std::size_t{1} << align_log2));
+  } else {
+    RecordPool::deallocate(block);
+  }
+}
+
+Tasklet start_tasklet(TaskletRecord* r, TaskletBody* body, SpawnOptions&& options,
+                      const std::type_info& named_after) {
+  r->body = body;
+  r->refs = 1;  // the loop's, dropped when the tasklet has finished and been released
+  r->loop = current_loop();  // allocate_tasklet checked there is one
   r->name = std::move(options.name);
   r->fn_type = &named_after;
   r->daemon = options.daemon;
   r->stack_request = options.stack_size;
   r->mailbox_limit = options.max_mailbox_len;
-  if (!options.daemon && loop.in_tasklet()) {
-    attach_child(static_cast<TaskletRecord&>(*loop.running()), *r);
+  try {
+    add_fiber(*r);
+  } catch (...) {
+    release_record(*r);
+    throw;
   }
-  r->refs = 1;  // the loop's, dropped when the tasklet has finished and been reaped
-  loop.add_fiber(*guard.release());
+  if (!options.daemon) {
+    if (Fiber* spawner = running_tasklet()) attach_child(record_of(*spawner), *r);
+  }
   return Tasklet::from_record(r);
 }
 
@@ -208,7 +215,7 @@ void JoinWait::wait(TaskletRecord& r) {
   if (&self == &r) {
     throw std::logic_error("weft: tasklet '" + name_of(r) + "' cannot join itself");
   }
-  if (r.loop != Loop::current()) {
+  if (r.loop != current_loop()) {
     throw std::logic_error("weft: cannot join tasklet '" + name_of(r) + "' of another loop");
   }
   if (!resolved_) {
@@ -227,6 +234,19 @@ void join_wait(TaskletRecord& r, Timeout t) {
   r.observed = true;
 }
 
+void join_all_wait(TaskletRecord* const* rs, std::size_t n, Timeout t) {
+  JoinWait waiter(t);
+  for (std::size_t i = 0; i < n; ++i) waiter.wait(*rs[i]);
+}
+
+TaskletBody& body_of(TaskletRecord& r) noexcept { return *r.body; }
+
+bool take_failure(TaskletRecord& r) noexcept {
+  if (r.error) return true;
+  r.observed = true;
+  return false;
+}
+
 JoinError make_join_error(TaskletRecord& r) {
   r.observed = true;
   return JoinError(Tasklet::from_record(&r), r.error);
@@ -235,8 +255,7 @@ JoinError make_join_error(TaskletRecord& r) {
 void log_helper_failure(const char* helper) noexcept {
   try {
     std::string who = "?";
-    Loop* loop = Loop::current();
-    if (loop != nullptr && loop->in_tasklet()) who = name_of(record_of(*loop->running()));
+    if (Fiber* self = running_tasklet()) who = name_of(record_of(*self));
     log(LogLevel::error, std::string("exception in Tasklet::") + helper + " '" + who +
                              "': " + describe_current_exception());
   } catch (...) {
@@ -245,7 +264,7 @@ void log_helper_failure(const char* helper) noexcept {
 
 void throw_type_mismatch(TaskletRecord& r, const std::type_info& wanted) {
   throw std::logic_error("weft: tasklet '" + name_of(r) + "' returns " +
-                         demangled(r.value_type()) + ", not " + demangled(wanted));
+                         demangle(r.body->value_type()) + ", not " + demangle(wanted));
 }
 
 void throw_value_taken(TaskletRecord& r) {
@@ -253,25 +272,11 @@ void throw_value_taken(TaskletRecord& r) {
                          "' was already moved out by an earlier join");
 }
 
-void* TaskletRecord::operator new(std::size_t size) {
-  TaskletRuntime* rt = find_runtime();
-  return rt == nullptr ? RecordPool::allocate_unpooled(size) : rt->records.allocate(size);
-}
-
-void TaskletRecord::operator delete(void* p) noexcept { RecordPool::deallocate(p); }
-
-void* TaskletRecord::operator new(std::size_t size, std::align_val_t align) {
-  return ::operator new(size, align);
-}
-
-void TaskletRecord::operator delete(void* p, std::align_val_t align) noexcept {
-  ::operator delete(p, align);
-}
-
 TaskletRecord::~TaskletRecord() {
   // finish() has reset them already; should one be left, it goes while the
   // rest of the record (name, joiners) is still there.
   for (auto& e : ext) e.reset();
+  if (body != nullptr) body->~TaskletBody();
   if (!error || observed) return;
   try {
     try {

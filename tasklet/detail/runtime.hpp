@@ -1,49 +1,27 @@
 #pragma once
-// The tasklet layer's side of the loop: its per-loop state (stack pool, id
-// counter), the hooks the scheduler calls, and the non-template cores of
-// spawn and join that tasklet_impl.hpp's templates call into.
+// The tasklet layer's side of the loop, for this layer's own files: the hooks
+// the scheduler calls, its per-loop state and the record helpers. (Other
+// layers use tasklet/extension.hpp; the templates use spawn.hpp.)
 
 #include <cstddef>
-#include <cstdint>
-#include <string>
-#include <typeinfo>
 
-#include "sched/detail/loop.hpp"
-#include "sched/park.hpp"
-#include "tasklet/detail/overflow.hpp"
+#include "sched/extension.hpp"
 #include "tasklet/detail/record.hpp"
-#include "tasklet/detail/record_pool.hpp"
-#include "tasklet/detail/stack_pool.hpp"
-#include "sched/timeout.hpp"
-
-namespace weft {
-class JoinError;
-class Tasklet;
-struct SpawnOptions;
-}
+#include "tasklet/extension.hpp"
 
 namespace weft::detail {
 
-struct TaskletRuntime final : LoopExtension {
-  explicit TaskletRuntime(std::size_t default_stack) : stacks(default_stack) {}
-  AltSignalStack alt_stack;  // where the overflow handler runs
-  StackPool stacks;
-  RecordPool records;
-  std::uint64_t next_id = 1;
-};
+class RecordPool;
 
 // The hooks the scheduler needs from this layer.
 const LoopHooks& tasklet_hooks() noexcept;
-// Creates this layer's state on `loop` (and the guard-page overflow handler).
-void install_runtime(Loop& loop, std::size_t default_stack);
-// This layer's state on the current loop. Throws std::logic_error outside dispatch().
-TaskletRuntime& runtime(const char* what);
+// Creates this layer's state on `loop`.
+void install_runtime(Loop& loop);
+// The current loop's record pool. Throws std::logic_error outside dispatch()
+// (naming `what`), or on a loop without tasklets.
+RecordPool& record_pool(const char* what);
 // The same, or nullptr when there is none (no loop, or a loop without tasklets).
-TaskletRuntime* find_runtime() noexcept;
-
-// Registers a freshly allocated record (ids, tree, run queue) and returns the
-// first handle. Deletes `r` and rethrows if that fails.
-Tasklet start_tasklet(TaskletRecord* r, SpawnOptions&& options, const std::type_info& named_after);
+RecordPool* find_record_pool() noexcept;
 
 // Waits (under one deadline, resolved on first need) for tasklets to finish.
 class JoinWait {
@@ -57,17 +35,5 @@ class JoinWait {
   bool resolved_ = false;
   Deadline deadline_ = Deadline::never();
 };
-
-// Waits for r, marks its end observed, throws its JoinError if it failed.
-void join_wait(TaskletRecord& r, Timeout t);
-// The JoinError for a failed r (marks it observed).
-JoinError make_join_error(TaskletRecord& r);
-// The tasklet's name, derived on first use.
-const std::string& name_of(TaskletRecord& r);
-// Logs the exception in flight as a helper's failure ("interval 'tick': ...").
-// Must be called inside a catch block.
-void log_helper_failure(const char* helper) noexcept;
-[[noreturn]] void throw_type_mismatch(TaskletRecord& r, const std::type_info& wanted);
-[[noreturn]] void throw_value_taken(TaskletRecord& r);
 
 }  // namespace weft::detail

@@ -1,3 +1,4 @@
+#include "sched/wait_list.hpp"
 #include "tasklet/tasklet.hpp"
 #include "tests/support/weft_test.hpp"
 

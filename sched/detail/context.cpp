@@ -1,4 +1,4 @@
-#include "tasklet/detail/context.hpp"
+#include "sched/detail/context.hpp"
 
 #include <cxxabi.h>
 

@@ -1,4 +1,4 @@
-#include "tasklet/detail/overflow.hpp"
+#include "sched/detail/overflow.hpp"
 
 #include <signal.h>
 #include <sys/mman.h>
@@ -8,7 +8,6 @@
 #include <mutex>
 
 #include "sched/detail/loop.hpp"
-#include "tasklet/detail/record.hpp"
 
 namespace weft::detail {
 
@@ -38,7 +37,7 @@ std::uintptr_t stack_pointer(void* uc) noexcept {
 void on_segv(int sig, siginfo_t* info, void* uc) {
   Loop* loop = Loop::current();
   if (loop != nullptr && loop->in_tasklet()) {
-    const auto& r = static_cast<const TaskletRecord&>(*loop->running());
+    const Fiber& r = *loop->running();
     const auto base = reinterpret_cast<std::uintptr_t>(r.stack.base);
     const auto addr = reinterpret_cast<std::uintptr_t>(info->si_addr);
     const std::uintptr_t sp = stack_pointer(uc);

@@ -1,4 +1,4 @@
-#include "tasklet/detail/stack_pool.hpp"
+#include "sched/detail/stack_pool.hpp"
 
 #include <sys/mman.h>
 #include <unistd.h>
@@ -8,7 +8,7 @@
 #include <new>
 
 #include "sched/detail/fiber.hpp"
-#include "tasklet/detail/context.hpp"
+#include "sched/detail/context.hpp"
 
 #if __has_include(<valgrind/valgrind.h>)
 #include <valgrind/valgrind.h>

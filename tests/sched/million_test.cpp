@@ -1,12 +1,12 @@
+#include "sched/detail/context.hpp"
 #include "sched/wait_list.hpp"
-#include "tasklet/detail/context.hpp"
 #include "tasklet/tasklet.hpp"
 #include "tests/support/weft_test.hpp"
 
 using weft::Tasklet;
 using weft_test::run;
 
-TEST_SUITE("tasklet") {
+TEST_SUITE("sched") {
 
 TEST_CASE("one million live tasklets spawned, parked and joined on a default kernel") {
   // Under ASan every stack costs shadow memory and a larger reserve: a tenth.
