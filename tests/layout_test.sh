@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# The layout rules of DESIGN.md §1, checked on the source tree:
+#  1. a folder's detail/ is private: no file includes another folder's detail/
+#     (tests/X, bench/ and examples/ count as folder X, bench and examples);
+#  2. sched/ is the bottom floor: no file under sched/ includes a project
+#     header outside sched/;
+#  3. libev and Boost.Context are reached only from sched/detail/'s seams
+#     (and from bench/, whose peers use them directly);
+#  4. tasklet/tasklet.hpp closes over at most 8 project headers besides itself.
+# Usage: layout_test.sh SOURCE_ROOT C++-COMPILER [ARGS...]
+set -u
+root=$1
+shift
+cd "$root" || exit 2
+folders="sched tasklet sync mailbox io compat_twisted http remote"
+failures=0
+fail() {
+  echo "layout: $*"
+  failures=$((failures + 1))
+}
+
+# The folder a file belongs to, for rule 1.
+owner() {
+  case $1 in
+    tests/*/*) echo "$1" | cut -d/ -f2 ;;
+    *) echo "$1" | cut -d/ -f1 ;;
+  esac
+}
+
+files=$(find $folders tests bench examples -name '*.[ch]pp' 2>/dev/null | sort)
+[ -n "$files" ] || { echo "layout: no source files under $root"; exit 2; }
+
+# 1. detail/ is private to its folder.
+while IFS=: read -r file line text; do
+  inc=$(echo "$text" | sed -E 's/.*#include *"([a-z_]+)\/detail\/.*/\1/')
+  [ "$inc" = "$(owner "$file")" ] || fail "$file:$line includes another folder's detail/: $text"
+done < <(grep -nE '#include *"[a-z_]+/detail/' $files)
+
+# 2. sched/ includes nothing above it.
+while IFS=: read -r file line text; do
+  fail "$file:$line: sched/ includes a header of a layer above it: $text"
+done < <(grep -nE '#include *"[a-z_]+/' $(find sched -name '*.[ch]pp') | grep -vE '#include *"sched/')
+
+# 3. The seams: ev.h and Boost.Context only in sched/detail/ (and bench/).
+while IFS=: read -r file line text; do
+  case $file in
+    sched/detail/*|bench/*) ;;
+    *) fail "$file:$line reaches libev or Boost.Context outside sched/detail/: $text" ;;
+  esac
+done < <(grep -nE '#include *[<"](ev\.h|ev\+\+\.h|boost/context)' $files)
+
+# 4. tasklet/tasklet.hpp's include closure.
+deps=$(echo '#include "tasklet/tasklet.hpp"' | "$@" -std=c++20 -I. -x c++ -M - 2>&1) ||
+  { echo "layout: could not list tasklet/tasklet.hpp's includes: $deps"; exit 2; }
+closure=$(echo "$deps" | tr ' \\' '\n\n' | grep -E "^($(echo $folders | tr ' ' '|'))/" |
+          grep -v '^tasklet/tasklet.hpp$' | sort -u)
+count=$(echo "$closure" | grep -c .)
+if [ "$count" -gt 8 ]; then
+  fail "tasklet/tasklet.hpp closes over $count project headers (at most 8):" $closure
+fi
+
+if [ "$failures" -gt 0 ]; then
+  echo "layout: $failures rule(s) broken"
+  exit 1
+fi
+echo "layout: $(echo "$files" | wc -w) files checked; tasklet/tasklet.hpp closes over $count project headers"
