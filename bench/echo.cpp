@@ -28,11 +28,10 @@
 
 #include "bench/bench_net.hpp"
 #include "bench/bench_util.hpp"
+#include "bench/libev_servers.hpp"
 #include "examples/io/echo.hpp"
 #include "io/server.hpp"
 #include "tasklet/dispatch.hpp"
-
-int run_libev_echo(int listen_fd);  // echo_libev.cpp
 
 namespace {
 

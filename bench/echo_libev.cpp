@@ -14,6 +14,7 @@
 #include <cstring>
 
 #include "bench/libev_floor.hpp"
+#include "bench/libev_servers.hpp"
 
 namespace {
 

@@ -16,11 +16,10 @@
 
 #include "bench/bench_net.hpp"
 #include "bench/bench_util.hpp"
+#include "bench/libev_servers.hpp"
 #include "examples/io/http_hello.hpp"
 #include "io/server.hpp"
 #include "tasklet/dispatch.hpp"
-
-int run_libev_http(int listen_fd);  // http_libev.cpp
 
 namespace {
 

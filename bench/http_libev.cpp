@@ -15,6 +15,7 @@
 #include <string>
 
 #include "bench/libev_floor.hpp"
+#include "bench/libev_servers.hpp"
 
 namespace {
 

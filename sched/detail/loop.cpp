@@ -93,38 +93,6 @@ WorkerPool& Loop::workers() {
 
 // ---------------------------------------------------------------- scheduling
 
-void RunQueue::reserve(std::size_t fibers) {
-  if (fibers < cap_) return;
-  std::size_t cap = cap_ == 0 ? 64 : cap_;
-  while (cap <= fibers) cap *= 2;
-  auto buf = std::make_unique<Fiber*[]>(cap);  // may throw: nothing changed yet
-  std::size_t n = 0;
-  for (std::size_t pos = head_; pos != tail_; ++pos) {
-    if (Fiber* f = buf_[pos & (cap_ - 1)]) {
-      f->rq_slot = n;
-      buf[n++] = f;
-    }
-  }
-  buf_ = std::move(buf);
-  cap_ = cap;
-  head_ = 0;
-  tail_ = n;
-}
-
-void RunQueue::compact() noexcept {
-  // Full, with at least one tombstone (capacity exceeds the live fibers):
-  // slide the queued fibers together, in order.
-  std::size_t out = head_;
-  for (std::size_t pos = head_; pos != tail_; ++pos) {
-    Fiber* f = buf_[pos & (cap_ - 1)];
-    if (f == nullptr) continue;
-    buf_[pos & (cap_ - 1)] = nullptr;
-    f->rq_slot = out;
-    buf_[out++ & (cap_ - 1)] = f;
-  }
-  tail_ = out;
-}
-
 void Loop::add_fiber(Fiber& f) {
   runq_.reserve(live_.size() + 2);  // may throw: nothing changed yet
   f.state = FiberState::created;
