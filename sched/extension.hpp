@@ -12,15 +12,13 @@
 #include <string_view>
 
 #include "sched/detail/fiber.hpp"
+#include "sched/detail/loop.hpp"
+#include "sched/detail/loop_hooks.hpp"
 #include "sched/log.hpp"
 #include "sched/loop.hpp"
 #include "sched/park.hpp"
 
 namespace weft::detail {
-
-class Loop;
-// The one global: the loop of the running thread (see current_loop()).
-extern thread_local constinit Loop* tls_loop __attribute__((tls_model("initial-exec")));
 
 // The loop of this thread, or nullptr outside dispatch().
 inline Loop* current_loop() noexcept { return tls_loop; }
@@ -31,33 +29,19 @@ Loop& require_loop(std::string_view what);
 
 // True when called from a tasklet (false in the loop's own context and
 // outside dispatch()).
-bool in_tasklet() noexcept;
+inline bool in_tasklet() noexcept {
+  Loop* loop = tls_loop;
+  return loop != nullptr && loop->in_tasklet();
+}
 
 // The running tasklet's fiber, or nullptr outside a tasklet. (current_fiber()
 // in sched/park.hpp is the throwing form.)
-Fiber* running_tasklet() noexcept;
+inline Fiber* running_tasklet() noexcept {
+  Loop* loop = tls_loop;
+  return loop != nullptr && loop->in_tasklet() ? loop->running() : nullptr;
+}
 
-// ---- running a loop (the tasklet layer's dispatch())
-
-// What the layer that makes fibers (tasklet/) provides to the scheduler. All
-// called on the loop thread.
-struct LoopHooks {
-  // The fiber's body, run on its own stack at its first switch-in. Returns
-  // when the fiber is done; the loop then switches away from it for good.
-  void (*run)(Fiber&) noexcept = nullptr;
-  // Finishes a fiber that will not run (the rest of) its body, with `why` as
-  // its result: TaskletExit for a kill before its first run, the error when no
-  // stack could be had for it. The loop then calls finish_unstarted and release.
-  void (*finish_unrun)(Fiber&, std::exception_ptr why) noexcept = nullptr;
-  // After a finished fiber's last switch (its stack is back in the pool):
-  // drops the loop's reference.
-  void (*release)(Fiber&) noexcept = nullptr;
-  // Writes the fiber's name into buf (async-signal-safe: no allocation).
-  std::size_t (*describe)(const Fiber&, char* buf, std::size_t n) noexcept = nullptr;
-  // Housekeeping when the loop is about to block (trimming pooled records).
-  // Returns true when more is left to do: the loop then polls without blocking.
-  bool (*idle)() noexcept = nullptr;
-};
+// ---- running a loop (the tasklet layer's dispatch(); LoopHooks: sched/detail/loop_hooks.hpp)
 
 struct LoopSetup {
   LogHandler log;                 // where the loop's messages go (empty: stderr)
@@ -87,16 +71,7 @@ void add_fiber(Fiber& f);
 // the running fiber itself.
 void kill_fiber(Fiber& f);
 
-// ---- per-loop state of a layer
-
-// One slot per layer; torn down with the loop, in reverse slot order.
-enum class ExtSlot : unsigned { tasklet, mailbox, io, twisted, count };
-
-struct LoopExtension {
-  virtual ~LoopExtension() = default;
-  // Adds this layer's figures to loop_stats().
-  virtual void add_stats(LoopStats&) const noexcept {}
-};
+// ---- per-loop state of a layer (ExtSlot, LoopExtension: sched/detail/loop_hooks.hpp)
 
 // Slot `s` of `loop`: empty until the layer fills it.
 std::unique_ptr<LoopExtension>& loop_slot(Loop& loop, ExtSlot s) noexcept;
@@ -133,12 +108,39 @@ T* find_tasklet_slot(Fiber& f, TaskletSlot s) noexcept {
 //
 // park() and unpark() (sched/park.hpp) find the loop and the running fiber
 // themselves; a path that already holds them (a mailbox receive, a call's
-// reply) passes them in.
+// reply) passes them in. These are inline, and so this header includes the
+// loop's definition: on a message round trip every call and return around
+// the two context switches shows (see docs/sched.md, "The message path").
+// Layers above call only what this header declares, never Loop's members.
+
+// Fires when a parked fiber's deadline passes (park.cpp).
+void on_park_deadline(TimerNode& n) noexcept;
 
 // park(d) for `self`, the running fiber of `loop`.
-Wake park_on(Loop& loop, Fiber& self, const Deadline& d) noexcept;
+inline Wake park_on(Loop& loop, Fiber& self, const Deadline& d) noexcept {
+  if (__builtin_expect(self.kill_pending, 0) && !self.uninterruptible) {
+    self.kill_pending = false;
+    return Wake::killed;
+  }
+  if (!d.is_never()) {
+    if (d.ns() <= clock_ns()) return Wake::timed_out;
+    self.timer.fire = on_park_deadline;
+    loop.timers().arm(self.timer, d.ns());
+  }
+  self.state = FiberState::parked;
+  self.wake = Wake::none;
+  loop.switch_out();
+  loop.timers().disarm(self.timer);
+  return self.wake;
+}
+
 // unpark(f, why, first) on `loop`, f's loop (the running one).
-void unpark_on(Loop& loop, Fiber& f, Wake why, bool first) noexcept;
+inline void unpark_on(Loop& loop, Fiber& f, Wake why, bool first) noexcept {
+  if (f.state != FiberState::parked) return;
+  loop.timers().disarm(f.timer);
+  f.wake = why;
+  loop.make_runnable(f, first);
+}
 // The running tasklet goes to the back of the run queue and every other
 // runnable one runs once. Returns Wake::killed (the caller throws TaskletExit)
 // when a kill was pending or arrived meanwhile, else Wake::none. Must be

@@ -10,6 +10,7 @@
 #include <typeinfo>
 
 #include "sched/detail/loop.hpp"
+#include "sched/extension.hpp"
 #include "sched/errors.hpp"
 
 namespace weft {

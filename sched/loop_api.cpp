@@ -19,11 +19,6 @@ Loop& require_loop(std::string_view what) {
   return *loop;
 }
 
-bool in_tasklet() noexcept {
-  Loop* loop = tls_loop;
-  return loop != nullptr && loop->in_tasklet();
-}
-
 std::unique_ptr<LoopExtension>& loop_slot(Loop& loop, ExtSlot s) noexcept { return loop.ext(s); }
 
 int run_loop(const LoopHooks& hooks, const LoopSetup& setup, void (*start)(void*), void* ctx,

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "sched/detail/loop.hpp"
+#include "sched/extension.hpp"
 #include "sched/errors.hpp"
 
 namespace weft {
@@ -22,37 +23,10 @@ std::int64_t saturating_add(std::int64_t a, std::int64_t b) noexcept {
   return a > INT64_MAX - b ? INT64_MAX : a + b;
 }
 
-void on_park_deadline(detail::TimerNode& n) noexcept { unpark(fiber_of(n), Wake::timed_out); }
-
 }  // namespace
 
-Fiber* detail::running_tasklet() noexcept {
-  Loop* loop = detail::tls_loop;
-  return loop != nullptr && loop->in_tasklet() ? loop->running() : nullptr;
-}
-
-Wake detail::park_on(Loop& loop, Fiber& self, const Deadline& d) noexcept {
-  if (__builtin_expect(self.kill_pending, 0) && !self.uninterruptible) {
-    self.kill_pending = false;
-    return Wake::killed;
-  }
-  if (!d.is_never()) {
-    if (d.ns() <= detail::clock_ns()) return Wake::timed_out;
-    self.timer.fire = on_park_deadline;
-    loop.timers().arm(self.timer, d.ns());
-  }
-  self.state = detail::FiberState::parked;
-  self.wake = Wake::none;
-  loop.switch_out();
-  loop.timers().disarm(self.timer);
-  return self.wake;
-}
-
-void detail::unpark_on(Loop& loop, Fiber& f, Wake why, bool first) noexcept {
-  if (f.state != detail::FiberState::parked) return;
-  loop.timers().disarm(f.timer);
-  f.wake = why;
-  loop.make_runnable(f, first);
+void detail::on_park_deadline(detail::TimerNode& n) noexcept {
+  unpark(fiber_of(n), Wake::timed_out);
 }
 
 Wake detail::yield_turn() noexcept {

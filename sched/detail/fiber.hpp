@@ -16,6 +16,8 @@
 
 namespace weft::detail {
 
+class Loop;
+
 inline constexpr std::int64_t kNever = INT64_MAX;
 // Bytes right below an unguarded stack that must stay zero (its canary).
 inline constexpr std::size_t kCanaryBytes = 256;
@@ -36,8 +38,9 @@ struct TaskletExtension {
 enum class TaskletSlot : unsigned { mailbox, locals, count };
 
 // Field order follows use: a message hop reads the target's context, state,
-// queue slot, timer index and deadline scope, so they sit together (see
-// docs/sched.md, "The message path"); the rest comes after.
+// queue slot, timer index, deadline scope, loop and mailbox slot, so they sit
+// together in three cache lines (see docs/sched.md, "The message path"); the
+// rest comes after.
 struct Fiber {
   Context ctx;                    // saved registers/stack pointer while not running
   FiberState state = FiberState::created;
@@ -47,18 +50,20 @@ struct Fiber {
   bool daemon = false;            // does not keep dispatch() running
   bool is_tasklet = true;         // false for the loop's own (scheduler) context
   std::uint8_t teardown_round = 0;  // last exit-time kill round that reached it
+  bool ending = false;            // its tasklet is finishing: its slots (ext) are going
   std::size_t rq_slot = 0;        // position in the run queue while queued
   TimerNode timer;                // this fiber's park deadline
   std::int64_t scope_deadline = kNever;  // innermost DeadlineScope (loop clock, ns)
   Fiber* killer = nullptr;        // resumed next when this fiber parks or finishes after kill()
   const char* canary = nullptr;   // unguarded stacks: kCanaryBytes right below the stack, checked
                                   // at every switch away from it (nullptr: guarded)
+  Loop* loop = nullptr;           // the loop it belongs to (set by add_fiber)
+  std::unique_ptr<TaskletExtension> ext[static_cast<unsigned>(TaskletSlot::count)];
   Fiber* live_next = nullptr;     // the loop's list of unfinished fibers
   Fiber* live_prev = nullptr;
   std::int64_t scope_span = 0;    // the innermost scope's own length, for messages (ns)
   std::size_t stack_request = 0;  // stack reserve asked for at spawn (0: the loop's default)
   Stack stack;                    // from its first run to its last switch
-  std::unique_ptr<TaskletExtension> ext[static_cast<unsigned>(TaskletSlot::count)];
 };
 
 }  // namespace weft::detail

@@ -95,6 +95,7 @@ WorkerPool& Loop::workers() {
 
 void Loop::add_fiber(Fiber& f) {
   runq_.reserve(live_.size() + 2);  // may throw: nothing changed yet
+  f.loop = this;
   f.state = FiberState::created;
   live_.push_back(f);
   if (!f.daemon) ++live_nondaemon_;

@@ -19,12 +19,12 @@
 #include <memory>
 
 #include "sched/detail/fiber.hpp"
+#include "sched/detail/loop_hooks.hpp"
 #include "sched/detail/overflow.hpp"
 #include "sched/detail/poller.hpp"
 #include "sched/detail/run_queue.hpp"
 #include "sched/detail/stack_pool.hpp"
 #include "sched/detail/timer_heap.hpp"
-#include "sched/extension.hpp"
 #include "sched/log.hpp"
 
 namespace weft::detail {

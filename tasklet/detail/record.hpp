@@ -25,14 +25,11 @@ struct TaskletRecord : Fiber {
   // destroys the body. Records go through release_record(), not delete.
   ~TaskletRecord();
 
-  // It has finished, or finish() has begun: its mailbox is gone or going.
+  // It has finished, or finish() has begun (Fiber::ending): its mailbox is gone or going.
   bool gone() const noexcept { return ending || state == FiberState::finished; }
 
-  // First the fields a send reads (next to the Fiber's hot ones), then the rest.
-  Loop* loop = nullptr;       // the loop it belongs to
   std::uint32_t refs = 0;     // handles, plus one held by the loop until it finishes
   bool observed = false;      // a join saw how it ended: no "never joined" log
-  bool ending = false;        // finish() has begun: its extensions (mailbox...) are going
   std::uint8_t block_align_log2 = 0;  // its block came from the aligned heap (0: the pool)
   TaskletBody* body = nullptr;  // in the same block, right after the record
   std::uint64_t id = 0;

@@ -183,7 +183,6 @@ Tasklet start_tasklet(TaskletRecord* r, TaskletBody* body, SpawnOptions&& option
                       const std::type_info& named_after) {
   r->body = body;
   r->refs = 1;  // the loop's, dropped when the tasklet has finished and been released
-  r->loop = current_loop();  // allocate_tasklet checked there is one
   r->name = std::move(options.name);
   r->fn_type = &named_after;
   r->daemon = options.daemon;
