@@ -26,22 +26,11 @@ void main_failed(DispatchOptions& options) noexcept {
 }
 
 int run_dispatch(DispatchOptions& options, void (*start)(void*), void* ctx) {
-  struct Start {
-    void (*start)(void*);
-    void* ctx;
-  } first{start, ctx};
   LoopSetup setup;
   setup.log = options.log;
   setup.handle_signals = options.handle_signals && on_main_thread();
   setup.default_stack = options.stack_size;
-  return run_loop(
-      tasklet_hooks(), setup,
-      [](void* p) {
-        auto& s = *static_cast<Start*>(p);
-        install_runtime(require_loop("dispatch()"));
-        s.start(s.ctx);
-      },
-      &first, options.stats_at_exit);
+  return run_loop(tasklet_hooks(), setup, start, ctx, options.stats_at_exit);
 }
 
 }  // namespace weft::detail

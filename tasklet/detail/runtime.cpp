@@ -28,16 +28,9 @@ struct TaskletRuntime final : LoopExtension {
   }
 };
 
-TaskletRuntime* find_runtime() noexcept {
-  Loop* loop = current_loop();
-  return loop == nullptr ? nullptr
-                         : static_cast<TaskletRuntime*>(loop_slot(*loop, ExtSlot::tasklet).get());
-}
+TaskletRuntime* find_runtime() noexcept { return find_loop_slot<TaskletRuntime>(ExtSlot::tasklet); }
 
-TaskletRuntime& runtime(const char* what) {
-  if (TaskletRuntime* rt = find_runtime()) return *rt;
-  throw std::logic_error(std::string("weft: ") + what + " needs a running loop (dispatch())");
-}
+TaskletRuntime& runtime(const char* what) { return loop_slot<TaskletRuntime>(ExtSlot::tasklet, what); }
 
 TaskletRecord& record_of(Fiber& f) noexcept { return static_cast<TaskletRecord&>(f); }
 
@@ -139,15 +132,6 @@ std::size_t body_offset(std::size_t body_align) noexcept {
 }  // namespace
 
 const LoopHooks& tasklet_hooks() noexcept { return kHooks; }
-
-void install_runtime(Loop& loop) { loop_slot(loop, ExtSlot::tasklet) = std::make_unique<TaskletRuntime>(); }
-
-RecordPool& record_pool(const char* what) { return runtime(what).records; }
-
-RecordPool* find_record_pool() noexcept {
-  TaskletRuntime* rt = find_runtime();
-  return rt == nullptr ? nullptr : &rt->records;
-}
 
 NewTasklet allocate_tasklet(std::size_t body_size, std::size_t body_align) {
   TaskletRuntime& rt = runtime("spawn()");
