@@ -1,9 +1,11 @@
 #pragma once
 // Extension API: what a layer above sched (tasklet, mailbox, sync, io,
-// compat_twisted) needs from the loop -- and nothing of how the loop works.
-// Layers keep their own state in slots (one per loop, one per tasklet), find
-// the running tasklet, and park and wake it through the one wait core. The
-// Fiber type is here because the tasklet layer's record derives from it.
+// compat_twisted) needs from the loop. Layers keep their own state in slots
+// (one per loop, one per tasklet), find the running tasklet, and park and wake
+// it through the one wait core; the tasklet layer runs its fibers through
+// run_loop and add_fiber. The Fiber type is here because the tasklet layer's
+// record derives from it. Layers call only what this header declares, never
+// Loop's members (its definition comes along for the inline wait core).
 // Everything here is loop-thread only.
 
 #include <cstddef>
@@ -111,7 +113,6 @@ T* find_tasklet_slot(Fiber& f, TaskletSlot s) noexcept {
 // reply) passes them in. These are inline, and so this header includes the
 // loop's definition: on a message round trip every call and return around
 // the two context switches shows (see docs/sched.md, "The message path").
-// Layers above call only what this header declares, never Loop's members.
 
 // Fires when a parked fiber's deadline passes (park.cpp).
 void on_park_deadline(TimerNode& n) noexcept;
@@ -141,11 +142,13 @@ inline void unpark_on(Loop& loop, Fiber& f, Wake why, bool first) noexcept {
   f.wake = why;
   loop.make_runnable(f, first);
 }
+
 // The running tasklet goes to the back of the run queue and every other
 // runnable one runs once. Returns Wake::killed (the caller throws TaskletExit)
 // when a kill was pending or arrived meanwhile, else Wake::none. Must be
 // called in a tasklet.
 Wake yield_turn() noexcept;
+
 // Deadline::from(t) for the running fiber `self`, without looking it up again
 // when neither t nor an enclosing scope bounds the wait.
 inline Deadline deadline_for(Timeout t, const Fiber& self) {
