@@ -11,10 +11,10 @@
 #include <cstring>
 #include <stdexcept>
 #include <string>
-#include <system_error>
 
 #include "sched/errors.hpp"
 #include "sched/fd_watch.hpp"
+#include "sched/park.hpp"
 #include "tasklet/tasklet.hpp"
 
 namespace weft {
@@ -183,19 +183,19 @@ void Socket::throw_errno(Op op, int err) const {
 void Socket::park(Op op, LazyDeadline& d) {
   if (!watch_) watch_ = std::make_unique<FdWatch>(fd_);
   const bool write = op == Op::write || op == Op::connect || op == Op::wait_write;
-  bool ready;
-  try {
-    ready = write ? watch_->wait_writable(d.remaining()) : watch_->wait_readable(d.remaining());
-  } catch (const TimeoutError&) {
-    throw_timeout(d.get(), op_text(static_cast<int>(op), describe()));
-  } catch (const std::system_error& e) {  // its fd was closed behind its back
-    throw IoError("weft: " + op_text(static_cast<int>(op), describe()) + " failed: " +
-                      errno_text(e.code().value()),
-                  e.code().value());
-  }
-  if (!ready) {
+  const Deadline& deadline = d.get();
+  const FdWake r = watch_->wait(write ? FdEvents::write : FdEvents::read, deadline);
+  if (r.closed) {
     throw SocketClosedError("weft: " + op_text(static_cast<int>(op), describe()) +
                             " failed: the socket was closed while waiting");
+  }
+  if (r.wake != Wake::ready) {
+    check_wake(r.wake, deadline, op_text(static_cast<int>(op), describe()));
+  }
+  if (r.bad_fd) {  // its fd was closed behind its back
+    throw IoError("weft: " + op_text(static_cast<int>(op), describe()) + " failed: " +
+                      errno_text(EBADF),
+                  EBADF);
   }
 }
 

@@ -170,7 +170,8 @@ class Socket {
   std::size_t write(const void* data, std::size_t n, detail::LazyDeadline& d);
   void read_exactly(void* buf, std::size_t n, detail::LazyDeadline& d, const char* what);
   void write_all(const void* data, std::size_t n, detail::LazyDeadline& d);
-  // Parks for readiness under d; throws SocketClosedError or the TimeoutError for `op`.
+  // Parks for readiness under d. Throws SocketClosedError, IoError (EBADF),
+  // TaskletExit, or the TimeoutError for `op`.
   void park(Op op, detail::LazyDeadline& d);
   void check_open(Op op) const;
   [[noreturn]] void throw_errno(Op op, int err) const;
