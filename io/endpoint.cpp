@@ -156,35 +156,35 @@ Endpoint Endpoint::from_sockaddr(const sockaddr* addr, socklen_t len) {
   return e;
 }
 
-std::vector<Endpoint> Endpoint::resolve(std::string_view host, std::uint16_t port, Timeout t) {
-  Endpoint numeric;
-  if (parse_numeric(host, port, numeric.storage_, numeric.len_, numeric.family_)) {
-    return {numeric};
+namespace {
+
+// What getaddrinfo said: a status, and the IPv4 and IPv6 addresses.
+struct Answer {
+  int status = 0;
+  std::vector<Endpoint> endpoints;
+};
+
+// Runs on a worker thread (getaddrinfo blocks).
+Answer lookup(const std::string& name, std::uint16_t port) {
+  Answer a;
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_protocol = IPPROTO_TCP;
+  addrinfo* list = nullptr;
+  const std::string service = std::to_string(port);
+  a.status = ::getaddrinfo(name.c_str(), service.c_str(), &hints, &list);
+  if (a.status != 0) return a;
+  for (addrinfo* ai = list; ai != nullptr; ai = ai->ai_next) {
+    if (ai->ai_family != AF_INET && ai->ai_family != AF_INET6) continue;
+    a.endpoints.push_back(Endpoint::from_sockaddr(ai->ai_addr, ai->ai_addrlen));
   }
-  std::string name(host);
-  struct Answer {
-    int status = 0;
-    std::vector<Endpoint> endpoints;
-  };
-  Answer answer = to_thread(
-      [name, port] {
-        Answer a;
-        addrinfo hints{};
-        hints.ai_family = AF_UNSPEC;
-        hints.ai_socktype = SOCK_STREAM;
-        hints.ai_protocol = IPPROTO_TCP;
-        addrinfo* list = nullptr;
-        const std::string service = std::to_string(port);
-        a.status = ::getaddrinfo(name.c_str(), service.c_str(), &hints, &list);
-        if (a.status != 0) return a;
-        for (addrinfo* ai = list; ai != nullptr; ai = ai->ai_next) {
-          if (ai->ai_family != AF_INET && ai->ai_family != AF_INET6) continue;
-          a.endpoints.push_back(from_sockaddr(ai->ai_addr, ai->ai_addrlen));
-        }
-        ::freeaddrinfo(list);
-        return a;
-      },
-      t);
+  ::freeaddrinfo(list);
+  return a;
+}
+
+// The answer's endpoints; throws ResolveError when there are none.
+std::vector<Endpoint> endpoints_of(Answer answer, const std::string& name) {
   if (answer.status != 0) {
     throw ResolveError("weft: cannot resolve host '" + name + "': " +
                        ::gai_strerror(answer.status));
@@ -193,6 +193,27 @@ std::vector<Endpoint> Endpoint::resolve(std::string_view host, std::uint16_t por
     throw ResolveError("weft: host '" + name + "' has no IPv4 or IPv6 address");
   }
   return std::move(answer.endpoints);
+}
+
+}  // namespace
+
+std::vector<Endpoint> Endpoint::resolve(std::string_view host, std::uint16_t port, Timeout t) {
+  Endpoint numeric;
+  if (parse_numeric(host, port, numeric.storage_, numeric.len_, numeric.family_)) {
+    return {numeric};
+  }
+  std::string name(host);
+  return endpoints_of(to_thread([name, port] { return lookup(name, port); }, t), name);
+}
+
+std::vector<Endpoint> Endpoint::resolve(std::string_view host, std::uint16_t port,
+                                        const Deadline& d, std::string_view what) {
+  Endpoint numeric;
+  if (parse_numeric(host, port, numeric.storage_, numeric.len_, numeric.family_)) {
+    return {numeric};
+  }
+  std::string name(host);
+  return endpoints_of(to_thread([name, port] { return lookup(name, port); }, d, what), name);
 }
 
 std::uint16_t Endpoint::port() const noexcept {

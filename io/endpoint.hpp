@@ -12,6 +12,8 @@
 
 namespace weft {
 
+class Deadline;
+
 // A socket address (a value: copyable, comparable). Building one never
 // resolves a name; resolve() does, off the loop.
 class Endpoint {
@@ -57,6 +59,12 @@ class Endpoint {
   friend bool operator==(const Endpoint& a, const Endpoint& b) noexcept;
 
  private:
+  friend class Socket;
+  // resolve() under a deadline the caller holds (Socket::connect shares one
+  // across its steps); a timeout is worded "<what> timed out ...".
+  static std::vector<Endpoint> resolve(std::string_view host, std::uint16_t port,
+                                       const Deadline& d, std::string_view what);
+
   sockaddr_storage storage_;
   socklen_t len_ = 0;
   Family family_ = Family::none;

@@ -8,14 +8,17 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
+#include <cstdint>
 #include <cstring>
 #include <stdexcept>
 #include <string>
-#include <system_error>
+#include <utility>
+#include <vector>
 
 #include "sched/errors.hpp"
 #include "sched/fd_watch.hpp"
-#include "tasklet/tasklet.hpp"
+#include "sched/park.hpp"
 
 namespace weft {
 
@@ -180,22 +183,23 @@ void Socket::throw_errno(Op op, int err) const {
 
 // ---------------------------------------------------------------- parking
 
-void Socket::park(Op op, LazyDeadline& d) {
+void Socket::park(Op op, LazyDeadline& d, std::string_view target) {
   if (!watch_) watch_ = std::make_unique<FdWatch>(fd_);
   const bool write = op == Op::write || op == Op::connect || op == Op::wait_write;
-  bool ready;
-  try {
-    ready = write ? watch_->wait_writable(d.remaining()) : watch_->wait_readable(d.remaining());
-  } catch (const TimeoutError&) {
-    throw_timeout(d.get(), op_text(static_cast<int>(op), describe()));
-  } catch (const std::system_error& e) {  // its fd was closed behind its back
-    throw IoError("weft: " + op_text(static_cast<int>(op), describe()) + " failed: " +
-                      errno_text(e.code().value()),
-                  e.code().value());
-  }
-  if (!ready) {
+  const Deadline& deadline = d.get();
+  const FdWake r = watch_->wait(write ? FdEvents::write : FdEvents::read, deadline);
+  if (r.closed) {
     throw SocketClosedError("weft: " + op_text(static_cast<int>(op), describe()) +
                             " failed: the socket was closed while waiting");
+  }
+  if (r.wake != Wake::ready) {
+    check_wake(r.wake, deadline,
+               op_text(static_cast<int>(op), target.empty() ? describe() : std::string(target)));
+  }
+  if (r.bad_fd) {  // its fd was closed behind its back
+    throw IoError("weft: " + op_text(static_cast<int>(op), describe()) + " failed: " +
+                      errno_text(EBADF),
+                  EBADF);
   }
 }
 
@@ -337,6 +341,12 @@ void Socket::write_all(std::string_view data, Timeout t) {
 // ---------------------------------------------------------------- connect, listen, accept
 
 Socket Socket::connect(const Endpoint& to, Timeout t, const SocketOptions& o) {
+  LazyDeadline d(t);
+  return connect(to, d, o, {});
+}
+
+Socket Socket::connect(const Endpoint& to, LazyDeadline& d, const SocketOptions& o,
+                       std::string_view target) {
   check_option_sizes(o.recv_buffer, o.send_buffer, "SocketOptions");
   Socket s;
   s.fd_ = open_socket(to, "connect to");
@@ -344,25 +354,26 @@ Socket Socket::connect(const Endpoint& to, Timeout t, const SocketOptions& o) {
   if (is_tcp(to) && o.nodelay) s.set_nodelay(true);
   if (o.recv_buffer > 0) s.set_recv_buffer_size(o.recv_buffer);
   if (o.send_buffer > 0) s.set_send_buffer_size(o.send_buffer);
-  LazyDeadline d(t);
   for (;;) {
     if (::connect(s.fd_, to.data(), to.size()) == 0) return s;
     const int err = errno;
     if (err == EINPROGRESS || err == EINTR) break;
     if (err == EAGAIN && to.family() == Endpoint::Family::unix_path) {
-      // A Unix listener's backlog is full: poll for room (there is no readiness to wait for).
-      const Timeout left = d.remaining();
-      if (left.duration().count() <= 0 && !left.is_never()) {
-        throw_timeout(d.get(), "connect to " + to.to_string());
+      // A Unix listener's backlog is full: poll for room every 10 ms until
+      // the deadline (there is no readiness to wait for).
+      const Deadline& deadline = d.get();
+      const std::int64_t now_ns = std::chrono::nanoseconds(weft::now().time_since_epoch()).count();
+      if (deadline.ns() <= now_ns) {
+        throw_timeout(deadline, op_text(static_cast<int>(Op::connect),
+                                        target.empty() ? to.to_string() : std::string(target)));
       }
-      Tasklet::sleep(left.is_never() ? std::chrono::nanoseconds(std::chrono::milliseconds(10))
-                                     : std::min<std::chrono::nanoseconds>(
-                                           left.duration(), std::chrono::milliseconds(10)));
+      const Deadline poll = Deadline::at_ns(std::min(deadline.ns(), now_ns + 10'000'000));
+      if (weft::park(poll) == Wake::killed) throw TaskletExit{};
       continue;
     }
     s.throw_errno(Op::connect, err);
   }
-  s.park(Op::connect, d);
+  s.park(Op::connect, d, target);
   int err = 0;
   socklen_t len = sizeof err;
   if (::getsockopt(s.fd_, SOL_SOCKET, SO_ERROR, &err, &len) < 0) err = errno;
@@ -374,19 +385,13 @@ Socket Socket::connect(std::string_view host, std::uint16_t port, Timeout t,
                        const SocketOptions& o) {
   LazyDeadline d(t);
   const std::string target = std::string(host) + " port " + std::to_string(port);
-  std::vector<Endpoint> endpoints;
-  try {
-    endpoints = Endpoint::resolve(host, port, d.remaining());
-  } catch (const TimeoutError&) {
-    throw_timeout(d.get(), "resolving " + std::string(host));
-  }
+  const std::vector<Endpoint> endpoints =
+      Endpoint::resolve(host, port, d.get(), "resolving " + std::string(host));
   std::string errors;
   int last_errno = 0;
   for (const Endpoint& e : endpoints) {
     try {
-      return connect(e, d.remaining(), o);
-    } catch (const TimeoutError&) {
-      throw_timeout(d.get(), "connect to " + target);
+      return connect(e, d, o, target);
     } catch (const IoError& err) {
       if (!errors.empty()) errors += "; ";
       errors += err.what();

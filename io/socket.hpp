@@ -170,8 +170,13 @@ class Socket {
   std::size_t write(const void* data, std::size_t n, detail::LazyDeadline& d);
   void read_exactly(void* buf, std::size_t n, detail::LazyDeadline& d, const char* what);
   void write_all(const void* data, std::size_t n, detail::LazyDeadline& d);
-  // Parks for readiness under d; throws SocketClosedError or the TimeoutError for `op`.
-  void park(Op op, detail::LazyDeadline& d);
+  // Connects to `to` under d, which connect(host, port) shares across the
+  // addresses it tries; a timeout names `target` (the endpoint when empty).
+  static Socket connect(const Endpoint& to, detail::LazyDeadline& d, const SocketOptions& o,
+                        std::string_view target);
+  // Parks for readiness under d. Throws SocketClosedError, IoError (EBADF),
+  // TaskletExit, or the TimeoutError for `op` on `target` (default: describe()).
+  void park(Op op, detail::LazyDeadline& d, std::string_view target = {});
   void check_open(Op op) const;
   [[noreturn]] void throw_errno(Op op, int err) const;
   std::string describe() const;

@@ -7,22 +7,52 @@
 
 #include "sched/detail/loop.hpp"
 #include "sched/detail/poller.hpp"
+#include "sched/extension.hpp"
 
 namespace weft {
 
 using detail::Poller;
 
-FdWatch::FdWatch(int fd) : fd_(fd), loop_(detail::Loop::current()) {
-  if (loop_ == nullptr) throw std::logic_error("weft: FdWatch needs a running loop (dispatch())");
-  if (fd < 0) throw std::invalid_argument("weft: FdWatch on a negative file descriptor");
+namespace {
+
+int poller_events(FdEvents e) noexcept {
+  return (has(e, FdEvents::read) ? Poller::kRead : 0) |
+         (has(e, FdEvents::write) ? Poller::kWrite : 0);
 }
 
-FdWatch::~FdWatch() {
-  if (io_ != nullptr) loop_->poller().io_destroy(static_cast<Poller::Io*>(io_));
+FdEvents fd_events(int poller_events) noexcept {
+  return ((poller_events & Poller::kRead) != 0 ? FdEvents::read : FdEvents::none) |
+         ((poller_events & Poller::kWrite) != 0 ? FdEvents::write : FdEvents::none);
 }
+
+[[noreturn]] void throw_bad_fd(const std::string& what) {
+  throw std::system_error(EBADF, std::generic_category(),
+                          "weft: " + what + " failed: not an open file descriptor");
+}
+
+// The throwing form of a one-event wait: false when the watch was closed.
+bool wait_one(FdWatch& watch, FdEvents e, Timeout t) {
+  const Deadline d = Deadline::from(t);
+  const FdWake r = watch.wait(e, d);
+  if (r.closed) return false;
+  if (r.wake == Wake::ready && !r.bad_fd) return true;
+  const std::string what = "wait for fd " + std::to_string(watch.fd()) +
+                           (e == FdEvents::read ? " to be readable" : " to be writable");
+  check_wake(r.wake, d, what);
+  throw_bad_fd(what);
+}
+
+}  // namespace
+
+FdWatch::FdWatch(int fd) : fd_(fd), loop_(&detail::require_loop("FdWatch")) {
+  if (fd < 0) throw std::invalid_argument("weft: FdWatch on a negative file descriptor");
+  // Made here rather than at the first wait, so that wait() cannot fail.
+  io_ = loop_->poller().io_create(fd_, &FdWatch::on_ready, this);
+}
+
+FdWatch::~FdWatch() { loop_->poller().io_destroy(static_cast<Poller::Io*>(io_)); }
 
 void FdWatch::update() noexcept {
-  if (io_ == nullptr) return;
   int events = 0;
   if (!closed_) {
     if (want_read_ > 0) events |= Poller::kRead;
@@ -40,6 +70,7 @@ void FdWatch::report_bad_fd() noexcept {
   ++bad_fd_reports_;
   readers_.notify_all();
   writers_.notify_all();
+  either_.notify_all();
 }
 
 void FdWatch::on_ready(void* owner, int events) noexcept {
@@ -51,6 +82,11 @@ void FdWatch::on_ready(void* owner, int events) noexcept {
   }
   if (events & Poller::kRead) self->readers_.notify_all();
   if (events & Poller::kWrite) self->writers_.notify_all();
+  // A wait on both learns which fired: each such waiter's data is its bits.
+  while (void* fired = self->either_.front_data()) {
+    *static_cast<int*>(fired) |= events & (Poller::kRead | Poller::kWrite);
+    self->either_.notify_one();
+  }
   // The watch stays armed after its waiters leave (a socket usually waits
   // again right away, and re-arming costs libev work); it is disarmed here,
   // when an event finds nobody waiting for it.
@@ -61,33 +97,40 @@ int FdWatch::wanted() const noexcept {
   return (want_read_ > 0 ? Poller::kRead : 0) | (want_write_ > 0 ? Poller::kWrite : 0);
 }
 
-bool FdWatch::wait(int events, Timeout t) {
-  const Deadline d = Deadline::from(t);
-  if (closed_) return false;
-  if (io_ == nullptr) io_ = loop_->poller().io_create(fd_, &FdWatch::on_ready, this);
-  const bool read = events == Poller::kRead;
-  unsigned& want = read ? want_read_ : want_write_;
-  ++want;
-  const unsigned bad_fd_reports = bad_fd_reports_;
-  if ((armed_ & events) == 0) update();
-  Wake w = Wake::ready;
-  if (bad_fd_reports_ == bad_fd_reports) w = (read ? readers_ : writers_).wait(d);
-  --want;  // stays armed: see on_ready
-  if (closed_) return false;
-  const auto what = [&] {
-    return std::string("wait for fd ") + std::to_string(fd_) +
-           (read ? " to be readable" : " to be writable");
-  };
-  if (w != Wake::ready) check_wake(w, d, what());
-  if (bad_fd_reports_ != bad_fd_reports) {
-    throw std::system_error(EBADF, std::generic_category(),
-                            "weft: " + what() + " failed: not an open file descriptor");
+FdWake FdWatch::wait(FdEvents wanted, const Deadline& d) noexcept {
+  FdWake r;
+  if (closed_) {
+    r.closed = true;
+    return r;
   }
-  return true;
+  const int events = poller_events(wanted);
+  if (events == 0) return r;
+  const bool read = (events & Poller::kRead) != 0;
+  const bool write = (events & Poller::kWrite) != 0;
+  WaitList& list = !write ? readers_ : !read ? writers_ : either_;
+  want_read_ += read;
+  want_write_ += write;
+  const unsigned bad_fd_reports = bad_fd_reports_;
+  if ((armed_ & events) != events) update();
+  // A one-event wait is woken by its event only; a wait on both learns from
+  // on_ready which fired, and waits again (keeping its turn) after a wake-up
+  // passed on to it that carried none (see WaitList).
+  int fired = read && write ? 0 : events;
+  WaitList::Place place;
+  while (bad_fd_reports_ == bad_fd_reports) {
+    r.wake = list.wait(d, place, &fired);
+    if (r.wake != Wake::ready || fired != 0 || closed_) break;
+  }
+  want_read_ -= read;  // stays armed: see on_ready
+  want_write_ -= write;
+  r.closed = closed_;
+  r.bad_fd = bad_fd_reports_ != bad_fd_reports;
+  if (r.wake == Wake::ready && !r.closed && !r.bad_fd) r.fired = fd_events(fired & events);
+  return r;
 }
 
-bool FdWatch::wait_readable(Timeout t) { return wait(Poller::kRead, t); }
-bool FdWatch::wait_writable(Timeout t) { return wait(Poller::kWrite, t); }
+bool FdWatch::wait_readable(Timeout t) { return wait_one(*this, FdEvents::read, t); }
+bool FdWatch::wait_writable(Timeout t) { return wait_one(*this, FdEvents::write, t); }
 
 void FdWatch::close() noexcept {
   if (closed_) return;
@@ -95,11 +138,27 @@ void FdWatch::close() noexcept {
   update();
   readers_.notify_all();
   writers_.notify_all();
+  either_.notify_all();
 }
 
 void wait_fd(int fd, bool write, Timeout t) {
   FdWatch w(fd);
   if (write) w.wait_writable(t); else w.wait_readable(t);
+}
+
+FdEvents wait_fd_events(int fd, FdEvents wanted, Timeout t) {
+  if (wanted == FdEvents::none) {
+    throw std::invalid_argument("weft: wait_fd_events for no event (FdEvents::none)");
+  }
+  if (fd < 0) throw std::invalid_argument("weft: wait_fd_events on a negative file descriptor");
+  const Deadline d = Deadline::from(t);
+  FdWatch watch(fd);
+  const FdWake r = watch.wait(wanted, d);
+  if (r.wake != Wake::ready) {
+    check_wake(r.wake, d, "wait for fd " + std::to_string(fd) + " to be ready");
+  }
+  if (r.bad_fd) throw_bad_fd("wait_fd_events on fd " + std::to_string(fd));
+  return r.fired;
 }
 
 }  // namespace weft

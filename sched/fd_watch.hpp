@@ -1,7 +1,11 @@
 #pragma once
 // Parking on a file descriptor's readiness: the base of weft's sockets and the
-// way to integrate any other fd-based library with the loop.
+// way to integrate any other fd-based library (a database client, an inotify
+// fd, a pipe) with the loop.
 
+#include <cstddef>
+
+#include "sched/park.hpp"
 #include "sched/timeout.hpp"
 #include "sched/wait_list.hpp"
 
@@ -11,38 +15,79 @@ namespace detail {
 class Loop;
 }
 
+// Readiness of an fd, as bits.
+enum class FdEvents : unsigned { none = 0, read = 1, write = 2, read_write = 3 };
+
+constexpr FdEvents operator|(FdEvents a, FdEvents b) noexcept {
+  return static_cast<FdEvents>(static_cast<unsigned>(a) | static_cast<unsigned>(b));
+}
+constexpr FdEvents operator&(FdEvents a, FdEvents b) noexcept {
+  return static_cast<FdEvents>(static_cast<unsigned>(a) & static_cast<unsigned>(b));
+}
+// True when `set` holds every bit of `bits` (and bits is not none).
+constexpr bool has(FdEvents set, FdEvents bits) noexcept {
+  return bits != FdEvents::none && (set & bits) == bits;
+}
+
+// How an FdWatch::wait ended. Read it in this order (the throwing waits do):
+// closed, then wake (check_wake), then bad_fd; only then is `fired` the answer.
+struct FdWake {
+  // park()'s reason: ready, timed_out (the deadline passed) or killed (the
+  // caller must unwind: check_wake throws TaskletExit).
+  Wake wake = Wake::ready;
+  // The wanted events that fired: set only when wake is ready and neither
+  // flag is. A wait on one event reports that event.
+  FdEvents fired = FdEvents::none;
+  // close() was called before or during the wait. Comes first: `wake` may
+  // say timed_out or killed as well.
+  bool closed = false;
+  // The fd is not an open file descriptor (closed behind the watch's back
+  // before the wait, or reported so by the poller): the wait ended at once.
+  bool bad_fd = false;
+};
+
 // Readiness waits on one fd (not owned: FdWatch never closes it). Any number
-// of tasklets may wait for reading and for writing at the same time. The loop
-// watches the fd only while somebody waits. Loop thread only. Precondition for
-// destruction: no tasklet is parked on it (call close() first and let them run).
+// of tasklets may wait for reading, for writing or for either at the same
+// time. The loop watches the fd only while somebody waits. Loop thread only.
+// Precondition for destruction: no tasklet is parked on it (call close()
+// first and let them run).
+// Precondition of every wait: the fd is not closed between the start of a
+// wait and the loop's next poll (libev, finding it closed then, aborts the
+// process); call close() on the watch before closing its fd, as Socket::close
+// does. An fd closed during an established wait leaves the kernel's watch
+// silently, so only the deadline ends that wait.
 class FdWatch {
  public:
+  // Registers `fd` with the loop (not yet watched). Throws std::logic_error
+  // outside dispatch(), std::invalid_argument for fd < 0.
   explicit FdWatch(int fd);
   ~FdWatch();
   FdWatch(const FdWatch&) = delete;
   FdWatch& operator=(const FdWatch&) = delete;
 
+  // Parks until the fd is ready for any of `wanted` (read: data, EOF or an
+  // error is pending; write: there is room), `d` passes, the tasklet is
+  // killed or close() is called, and says which (see FdWake). Never throws:
+  // the caller words its own error. Returns at once when the watch is closed,
+  // the fd is not open, or wanted is none (nothing fired). Must be called in
+  // a tasklet.
+  FdWake wait(FdEvents wanted, const Deadline& d) noexcept;
   // Parks until the fd is readable (or at EOF/error). Returns false when
   // close() was called before or during the wait. Throws TimeoutError,
-  // TaskletExit, and std::system_error (EBADF) when the fd is not an open file
-  // descriptor (closed behind the watch's back before the wait; an fd closed
-  // during a wait leaves the kernel's watch silently, so only the timeout ends
-  // that one). Must be called in a tasklet.
-  // Precondition: the fd is not closed between the start of a wait and the
-  // loop's next poll (libev, finding it closed then, aborts the process);
-  // call close() on the watch before closing its fd, as Socket::close does.
+  // TaskletExit, and std::system_error (EBADF) when the fd is not an open
+  // file descriptor. Must be called in a tasklet.
   bool wait_readable(Timeout t = current);
   // The same for writability.
   bool wait_writable(Timeout t = current);
-  // Wakes every waiter (their wait returns false) and refuses later waits.
+  // Wakes every waiter (their wait reports closed) and refuses later waits.
   void close() noexcept;
   bool closed() const noexcept { return closed_; }
   int fd() const noexcept { return fd_; }
-  std::size_t waiting_readers() const noexcept { return readers_.size(); }
-  std::size_t waiting_writers() const noexcept { return writers_.size(); }
+  // Tasklets parked for reading / writing (a wait on both counts in each).
+  std::size_t waiting_readers() const noexcept { return readers_.size() + either_.size(); }
+  std::size_t waiting_writers() const noexcept { return writers_.size() + either_.size(); }
 
  private:
-  bool wait(int events, Timeout t);
   void update() noexcept;
   void report_bad_fd() noexcept;
   int wanted() const noexcept;
@@ -50,19 +95,27 @@ class FdWatch {
 
   int fd_;
   bool closed_ = false;
-  unsigned want_read_ = 0;
-  unsigned want_write_ = 0;
+  unsigned want_read_ = 0;   // waits on reading (readers_ and either_)
+  unsigned want_write_ = 0;  // waits on writing (writers_ and either_)
   int armed_ = 0;  // events the poller watches (may outlast the waiters, see on_ready)
   unsigned bad_fd_reports_ = 0;  // times the poller found the fd not open (waits compare)
-  void* io_ = nullptr;  // the poller's watch, created at the first wait
   detail::Loop* loop_;
+  void* io_ = nullptr;  // the poller's watch, created with the FdWatch
   WaitList readers_;
   WaitList writers_;
+  WaitList either_;  // waits on both; each waiter's data is its fired bits (see on_ready)
 };
 
 // One-shot: parks until fd is readable (`write` false) or writable. Throws
-// TimeoutError, TaskletExit or std::system_error (EBADF: not an open fd).
-// Must be called in a tasklet.
+// std::invalid_argument for fd < 0, TimeoutError, TaskletExit or
+// std::system_error (EBADF: not an open fd). Must be called in a tasklet.
 void wait_fd(int fd, bool write, Timeout t = current);
+
+// One-shot: parks until `fd` (not owned) is ready for any of `wanted` and
+// returns which of them are. Throws std::invalid_argument when wanted is none
+// or fd < 0, std::system_error (EBADF) when fd is not an open file
+// descriptor, TimeoutError, TaskletExit. Must be called in a tasklet. For
+// repeated waits on one fd, an FdWatch keeps its registration between them.
+FdEvents wait_fd_events(int fd, FdEvents wanted, Timeout t = current);
 
 }  // namespace weft

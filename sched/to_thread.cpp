@@ -5,9 +5,9 @@
 
 namespace weft::detail {
 
-void run_on_worker(const std::shared_ptr<ThreadJob>& job, Timeout t) {
+void run_on_worker(const std::shared_ptr<ThreadJob>& job, const Deadline& d,
+                   std::string_view what) {
   Fiber& self = current_fiber("to_thread()");
-  const Deadline d = Deadline::from(t);
   Loop::current()->workers().submit(job);
   job->waiter = &self;
   Wake w = Wake::ready;
@@ -16,7 +16,7 @@ void run_on_worker(const std::shared_ptr<ThreadJob>& job, Timeout t) {
     if (w != Wake::ready) break;
   }
   job->waiter = nullptr;
-  if (!job->done) check_wake(w, d, "to_thread()");
+  if (!job->done) check_wake(w, d, what);
 }
 
 }  // namespace weft::detail

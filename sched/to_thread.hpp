@@ -6,10 +6,12 @@
 #include <exception>
 #include <memory>
 #include <optional>
+#include <string_view>
 #include <type_traits>
 #include <utility>
 
 #include "sched/detail/worker_pool.hpp"
+#include "sched/park.hpp"
 #include "sched/timeout.hpp"
 
 namespace weft {
@@ -36,12 +38,27 @@ struct ThreadCall final : ThreadJob {
   std::exception_ptr error;
 };
 
-// Submits the job and parks until it is done; throws TimeoutError or
-// TaskletExit when the caller gives up (the job still runs to completion, and
-// its result is dropped).
-void run_on_worker(const std::shared_ptr<ThreadJob>& job, Timeout t);
+// Submits the job and parks until it is done; throws TaskletExit, or the
+// TimeoutError check_wake words for `d` and `what`, when the caller gives up
+// (the job still runs to completion, and its result is dropped).
+void run_on_worker(const std::shared_ptr<ThreadJob>& job, const Deadline& d,
+                   std::string_view what);
 
 }  // namespace detail
+
+// to_thread() (below) under a deadline the caller already holds (one deadline
+// shared by the steps of a call); on timeout throws the TimeoutError
+// check_wake words for `d` and `what`. Must be called in a tasklet.
+template <class F>
+auto to_thread(F&& f, const Deadline& d, std::string_view what)
+    -> std::invoke_result_t<std::decay_t<F>&> {
+  using Fn = std::decay_t<F>;
+  using R = std::invoke_result_t<Fn&>;
+  auto job = std::make_shared<detail::ThreadCall<Fn, R>>(Fn(std::forward<F>(f)));
+  detail::run_on_worker(job, d, what);
+  if (job->error) std::rethrow_exception(job->error);
+  if constexpr (!std::is_void_v<R>) return std::move(*job->result);
+}
 
 // Runs f() on the loop's worker pool (a few OS threads, started on demand) and
 // returns its result, or rethrows its exception, in the calling tasklet, which
@@ -50,12 +67,8 @@ void run_on_worker(const std::shared_ptr<ThreadJob>& job, Timeout t);
 // while f keeps running to its end on the worker. Must be called in a tasklet.
 template <class F>
 auto to_thread(F&& f, Timeout timeout = current) -> std::invoke_result_t<std::decay_t<F>&> {
-  using Fn = std::decay_t<F>;
-  using R = std::invoke_result_t<Fn&>;
-  auto job = std::make_shared<detail::ThreadCall<Fn, R>>(Fn(std::forward<F>(f)));
-  detail::run_on_worker(job, timeout);
-  if (job->error) std::rethrow_exception(job->error);
-  if constexpr (!std::is_void_v<R>) return std::move(*job->result);
+  current_fiber("to_thread()");
+  return to_thread(std::forward<F>(f), Deadline::from(timeout), "to_thread()");
 }
 
 }  // namespace weft

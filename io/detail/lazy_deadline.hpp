@@ -3,8 +3,6 @@
 // park: most socket calls never park (optimistic IO), and those that park
 // several times (read_exactly, write_all, read_line) share one deadline.
 
-#include <chrono>
-
 #include "sched/park.hpp"
 #include "sched/timeout.hpp"
 
@@ -21,15 +19,6 @@ class LazyDeadline {
       resolved_ = true;
     }
     return deadline_;
-  }
-  // What is left of it, as a Timeout for a single wait.
-  Timeout remaining() {
-    const Deadline& d = get();
-    if (d.is_never()) return never;
-    const auto now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                            weft::now().time_since_epoch())
-                            .count();
-    return Timeout(std::chrono::nanoseconds(d.ns() - now_ns));
   }
 
  private:

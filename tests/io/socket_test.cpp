@@ -162,6 +162,52 @@ TEST_CASE("connect by host name resolves off the loop; failures say what went wr
   });
 }
 
+TEST_CASE("connect by host name: one deadline for resolving and connecting, named after the host") {
+  run([] {
+    // Already expired: the lookup's wait times out at once, named as such.
+    try {
+      Socket::connect("localhost", 80, 0.0);
+      FAIL("connect should time out");
+    } catch (const TimeoutError& e) {
+      CHECK_MESSAGE(contains(e.what(), "weft: resolving localhost timed out after 0 ns"), e.what());
+    }
+    // A listener whose backlog is full drops SYNs: the connect waits, and its
+    // timeout names the host and the call's own timeout (or the scope's).
+    Socket full = io_test::loopback_listener({.backlog = 0});
+    const auto port = full.local_endpoint().port();
+    std::vector<Socket> queued;
+    bool timed_out = false;
+    for (int i = 0; i < 8 && !timed_out; ++i) {
+      try {
+        queued.push_back(Socket::connect(full.local_endpoint(), 0.2));
+      } catch (const TimeoutError&) {
+        timed_out = true;
+      }
+    }
+    REQUIRE(timed_out);
+    const std::string target = "connect to localhost port " + std::to_string(port);
+    auto start = weft::now();
+    try {
+      Socket::connect("localhost", port, 0.2);
+      FAIL("connect should time out");
+    } catch (const TimeoutError& e) {
+      CHECK(near(since(start), 0.2));
+      CHECK_MESSAGE(contains(e.what(), target + " timed out after 200 ms"), e.what());
+    }
+    start = weft::now();
+    try {
+      weft::DeadlineScope scope(0.2);
+      Socket::connect("localhost", port);
+      FAIL("connect should time out");
+    } catch (const TimeoutError& e) {
+      CHECK(near(since(start), 0.2));
+      CHECK_MESSAGE(
+          contains(e.what(), target + " timed out: the enclosing deadline scope of 200 ms"),
+          e.what());
+    }
+  });
+}
+
 TEST_CASE("a timeout on every kind of call: read, write, accept, connect, waits") {
   run([] {
     auto [c, s] = tcp_pair();

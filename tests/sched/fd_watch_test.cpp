@@ -2,15 +2,22 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <stdexcept>
 #include <string>
 #include <system_error>
 
 #include "sched/fd_watch.hpp"
+#include "sched/loop.hpp"
 #include "tasklet/tasklet.hpp"
 #include "tests/support/weft_test.hpp"
 
+using weft::Deadline;
+using weft::FdEvents;
+using weft::FdWake;
 using weft::FdWatch;
 using weft::Tasklet;
+using weft::TimeoutError;
+using weft::Wake;
 using weft_test::near;
 using weft_test::run;
 using weft_test::since;
@@ -156,6 +163,135 @@ TEST_CASE("a tasklet spinning on yield_ cannot starve one waiting for IO") {
     // The loop polls within max(61 switches, 100 us) even while we spin.
     CHECK(since(start) < 0.01);
     reader.join();
+  });
+}
+
+
+TEST_CASE("FdWatch::wait: a wait on several events says which fired; never throws") {
+  run([] {
+    Pipe p;
+    FdWatch r(p.r);
+    FdWatch w(p.w);
+    // The write end of an empty pipe is writable at once; only write fires.
+    FdWake got = w.wait(FdEvents::read_write, Deadline::from(1.0));
+    CHECK(got.wake == Wake::ready);
+    CHECK(got.fired == FdEvents::write);
+    CHECK_FALSE(got.closed);
+    CHECK_FALSE(got.bad_fd);
+    // Two tasklets wait on the read end for either event; data wakes both with read.
+    FdWake a, b;
+    auto ta = Tasklet::spawn([&] { a = r.wait(FdEvents::read_write, Deadline::never()); });
+    auto tb = Tasklet::spawn([&] { b = r.wait(FdEvents::read_write, Deadline::never()); });
+    while (r.waiting_readers() < 2) Tasklet::yield_();
+    CHECK(r.waiting_writers() == 2);
+    CHECK(::write(p.w, "x", 1) == 1);
+    ta.join();
+    tb.join();
+    CHECK(a.wake == Wake::ready);
+    CHECK(a.fired == FdEvents::read);
+    CHECK(b.fired == FdEvents::read);
+    // A one-event wait reports its event.
+    got = r.wait(FdEvents::read, Deadline::from(1.0));
+    CHECK(got.fired == FdEvents::read);
+    char c;
+    CHECK(::read(p.r, &c, 1) == 1);
+    // Nothing wanted: returns at once, nothing fired.
+    got = r.wait(FdEvents::none, Deadline::never());
+    CHECK(got.wake == Wake::ready);
+    CHECK(got.fired == FdEvents::none);
+  });
+}
+
+TEST_CASE("FdWatch::wait reports a timeout, a kill, a close and a bad fd as outcomes") {
+  run([] {
+    Pipe p;
+    FdWatch r(p.r);
+    auto start = weft::now();
+    FdWake got = r.wait(FdEvents::read, Deadline::from(0.05));
+    CHECK(near(since(start), 0.05));
+    CHECK(got.wake == Wake::timed_out);
+    CHECK(got.fired == FdEvents::none);
+    CHECK_FALSE(got.closed);
+    // Killed: the wait returns killed; the tasklet then unwinds on its own terms.
+    FdWake k;
+    auto victim = Tasklet::spawn([&] {
+      k = r.wait(FdEvents::read_write, Deadline::from(10.0));
+      if (k.wake == Wake::killed) throw weft::TaskletExit{};
+    });
+    Tasklet::yield_();
+    victim.kill();
+    CHECK(victim.has_finished());
+    CHECK(k.wake == Wake::killed);
+    CHECK(k.fired == FdEvents::none);
+    // close() wakes a waiter with closed, and later waits return it at once.
+    FdWake c;
+    auto waiter = Tasklet::spawn([&] { c = r.wait(FdEvents::read_write, Deadline::never()); });
+    while (r.waiting_readers() < 1) Tasklet::yield_();
+    r.close();
+    waiter.join();
+    CHECK(c.closed);
+    CHECK(c.fired == FdEvents::none);
+    CHECK(r.wait(FdEvents::read, Deadline::never()).closed);
+    // Not an open fd: bad_fd at once, not the deadline.
+    const int fd = ::dup(p.r);
+    REQUIRE(fd >= 0);
+    ::close(fd);
+    FdWatch bad(fd);
+    start = weft::now();
+    got = bad.wait(FdEvents::read_write, Deadline::from(1.0));
+    CHECK(since(start) < 0.5);
+    CHECK(got.wake == Wake::ready);
+    CHECK(got.bad_fd);
+    CHECK_FALSE(got.closed);
+    CHECK(got.fired == FdEvents::none);
+  });
+}
+
+TEST_CASE("wait_fd_events: readiness of any fd, either direction, with a timeout") {
+  run([] {
+    int fds[2];
+    REQUIRE(::pipe(fds) == 0);
+    // The write end of an empty pipe is writable at once.
+    CHECK(weft::wait_fd_events(fds[1], FdEvents::write, 1.0) == FdEvents::write);
+    CHECK(weft::wait_fd_events(fds[1], FdEvents::read_write, 1.0) == FdEvents::write);
+    // The read end waits for data.
+    auto start = weft::now();
+    CHECK_THROWS_WITH_AS(weft::wait_fd_events(fds[0], FdEvents::read, 0.1),
+                         doctest::Contains("wait for fd"), TimeoutError);
+    CHECK(near(since(start), 0.1));
+    Tasklet::later(0.05, [w = fds[1]] { (void)::write(w, "x", 1); });
+    start = weft::now();
+    const FdEvents got = weft::wait_fd_events(fds[0], FdEvents::read | FdEvents::write, 1.0);
+    CHECK(near(since(start), 0.05));
+    CHECK(has(got, FdEvents::read));
+    CHECK_FALSE(has(got, FdEvents::write));
+    CHECK_FALSE(has(got, FdEvents::none));
+    CHECK((got & FdEvents::read) == FdEvents::read);
+    // Killed while waiting: unwinds, and the registration is gone (the leak check agrees).
+    char c;
+    (void)::read(fds[0], &c, 1);
+    auto waiter = Tasklet::spawn([r = fds[0]] { weft::wait_fd_events(r, FdEvents::read, 10.0); });
+    Tasklet::yield_();
+    waiter.kill();
+    CHECK(waiter.has_finished());
+    CHECK(weft::loop_stats().live_watchers == 0);
+    CHECK_THROWS_AS(weft::wait_fd_events(fds[0], FdEvents::none, 1.0), std::invalid_argument);
+    CHECK_THROWS_AS(weft::wait_fd_events(-1, FdEvents::read, 1.0), std::invalid_argument);
+    // Not an open fd: EBADF at once, not the timeout.
+    const int closed = ::dup(fds[0]);
+    REQUIRE(closed >= 0);
+    ::close(closed);
+    start = weft::now();
+    try {
+      weft::wait_fd_events(closed, FdEvents::read_write, 1.0);
+      FAIL("no error");
+    } catch (const std::system_error& e) {
+      CHECK(e.code().value() == EBADF);
+    }
+    CHECK(since(start) < 0.5);
+    CHECK(weft::loop_stats().live_watchers == 0);
+    ::close(fds[0]);
+    ::close(fds[1]);
   });
 }
 

@@ -61,6 +61,23 @@ TEST_CASE("to_thread with a timeout gives up, and the late result is dropped har
   });
 }
 
+TEST_CASE("to_thread under a deadline the caller holds: its timeout is worded by the caller") {
+  run([] {
+    const auto d = weft::Deadline::from(0.05);
+    auto start = weft::now();
+    CHECK_THROWS_WITH_AS(weft::to_thread([] {
+      ::usleep(300000);
+      return 1;
+    }, d, "frobnicate"), "weft: frobnicate timed out after 50 ms", weft::TimeoutError);
+    CHECK(near(since(start), 0.05));
+    CHECK(weft::to_thread([] { return 2; }, weft::Deadline::never(), "x") == 2);
+    CHECK_THROWS_WITH_AS(weft::to_thread([]() -> int { throw std::runtime_error("boom"); },
+                                         weft::Deadline::never(), "x"),
+                         "boom", std::runtime_error);
+    Tasklet::sleep(0.3);  // the late job completes and posts back to nobody
+  });
+}
+
 TEST_CASE("concurrent to_thread calls run in parallel on the pool") {
   run([] {
     std::vector<weft::TaskletOf<void>> ts;

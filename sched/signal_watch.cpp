@@ -1,4 +1,4 @@
-#include "io/signal_watch.hpp"
+#include "sched/signal_watch.hpp"
 
 #include <csignal>
 #include <cstring>
@@ -8,6 +8,7 @@
 
 #include "sched/detail/loop.hpp"
 #include "sched/detail/poller.hpp"
+#include "sched/extension.hpp"
 #include "sched/park.hpp"
 
 namespace weft {
@@ -15,12 +16,11 @@ namespace weft {
 using detail::Loop;
 using detail::Poller;
 
-SignalWatch::SignalWatch(int signo) : signo_(signo), loop_(Loop::current()) {
-  if (loop_ == nullptr) throw std::logic_error("weft: SignalWatch needs a running loop (dispatch())");
+SignalWatch::SignalWatch(int signo) : signo_(signo), loop_(&detail::require_loop("SignalWatch")) {
   if (signo <= 0 || signo >= NSIG || signo == SIGKILL || signo == SIGSTOP) {
     throw std::invalid_argument("weft: cannot watch signal " + std::to_string(signo));
   }
-  watch_ = static_cast<Loop*>(loop_)->poller().signal_create(signo, &SignalWatch::on_signal, this);
+  watch_ = loop_->poller().signal_create(signo, &SignalWatch::on_signal, this);
 }
 
 SignalWatch::~SignalWatch() { close(); }
@@ -45,7 +45,7 @@ std::size_t SignalWatch::wait(Timeout t) {
 
 void SignalWatch::close() noexcept {
   if (watch_ == nullptr) return;
-  static_cast<Loop*>(loop_)->poller().signal_destroy(static_cast<Poller::Signal*>(watch_));
+  loop_->poller().signal_destroy(static_cast<Poller::Signal*>(watch_));
   watch_ = nullptr;
   waiters_.notify_all();
 }

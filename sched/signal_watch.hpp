@@ -9,6 +9,10 @@
 
 namespace weft {
 
+namespace detail {
+class Loop;
+}
+
 // Catches one signal while it lives and lets tasklets wait for it. Deliveries
 // that arrive while nobody waits are counted, not lost. When the last watch
 // of a signal ends, the signal gets its default action back. Only one loop
@@ -42,7 +46,7 @@ class SignalWatch {
   int signo_;
   std::size_t pending_ = 0;
   void* watch_ = nullptr;  // the poller's signal watch (nullptr once closed)
-  void* loop_;
+  detail::Loop* loop_;
   WaitList waiters_;
 };
 
