@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "mailbox/channel.hpp"
 #include "sched/loop.hpp"
+#include "sync/channel.hpp"
 #include "tasklet/tasklet.hpp"
 #include "tests/support/weft_test.hpp"
 

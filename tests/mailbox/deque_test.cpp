@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "mailbox/deque.hpp"
-#include "mailbox/queue_channel.hpp"
+#include "sync/deque.hpp"
+#include "sync/queue_channel.hpp"
 #include "tasklet/tasklet.hpp"
 #include "tests/support/weft_test.hpp"
 

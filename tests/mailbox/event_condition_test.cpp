@@ -4,9 +4,9 @@
 #include <stdexcept>
 #include <vector>
 
-#include "mailbox/condition.hpp"
-#include "mailbox/event.hpp"
-#include "mailbox/lock.hpp"
+#include "sync/condition.hpp"
+#include "sync/event.hpp"
+#include "sync/lock.hpp"
 #include "tasklet/tasklet.hpp"
 #include "tests/support/weft_test.hpp"
 

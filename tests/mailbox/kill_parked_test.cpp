@@ -8,13 +8,13 @@
 #include <string>
 #include <vector>
 
-#include "mailbox/channel.hpp"
-#include "mailbox/deque.hpp"
-#include "mailbox/event.hpp"
-#include "mailbox/lock.hpp"
 #include "mailbox/mailbox.hpp"
-#include "mailbox/queue_channel.hpp"
-#include "mailbox/semaphore.hpp"
+#include "sync/channel.hpp"
+#include "sync/deque.hpp"
+#include "sync/event.hpp"
+#include "sync/lock.hpp"
+#include "sync/queue_channel.hpp"
+#include "sync/semaphore.hpp"
 #include "tests/mailbox/support.hpp"
 #include "tests/support/weft_test.hpp"
 

@@ -5,8 +5,8 @@
 #include <stdexcept>
 #include <vector>
 
-#include "mailbox/lock.hpp"
-#include "mailbox/semaphore.hpp"
+#include "sync/lock.hpp"
+#include "sync/semaphore.hpp"
 #include "tasklet/tasklet.hpp"
 #include "tests/support/weft_test.hpp"
 

@@ -1,7 +1,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "mailbox/channel.hpp"
+#include "sync/channel.hpp"
 #include "sched/detail/loop.hpp"
 #include "tasklet/tasklet.hpp"
 
