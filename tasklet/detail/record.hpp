@@ -25,8 +25,8 @@ namespace weft::detail {
 
 class Loop;
 
-// Per-tasklet state of the layers above (mailbox, task-locals): destroyed when
-// the tasklet finishes.
+// Per-tasklet state kept outside the record (the mailbox, TaskLocal values):
+// destroyed when the tasklet finishes.
 struct TaskletExtension {
   virtual ~TaskletExtension() = default;
 };

@@ -3,7 +3,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "mailbox/task_local.hpp"
+#include "tasklet/task_local.hpp"
 #include "tasklet/tasklet.hpp"
 #include "tests/mailbox/support.hpp"
 #include "tests/support/weft_test.hpp"
