@@ -2,7 +2,7 @@
 // receive, call, a send to a full mailbox, a channel, a queue, a lock or a
 // semaphore leaves the structure consistent. Each case checks it with a
 // follow-up operation: the next sender, receiver or locker is served, and no
-// message or value is lost or leaked (mailbox_test::Counted).
+// message or value is lost or leaked (weft_test::Counted).
 
 #include <mutex>
 #include <string>
@@ -15,13 +15,12 @@
 #include "sync/lock.hpp"
 #include "sync/queue_channel.hpp"
 #include "sync/semaphore.hpp"
-#include "tests/mailbox/support.hpp"
 #include "tests/support/weft_test.hpp"
 
-using mailbox_test::Counted;
 using weft::CallError;
 using weft::Message;
 using weft::Tasklet;
+using weft_test::Counted;
 using weft_test::run;
 
 TEST_SUITE("mailbox") {

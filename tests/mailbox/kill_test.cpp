@@ -14,13 +14,12 @@
 #include "sync/lock.hpp"
 #include "sync/queue_channel.hpp"
 #include "sync/semaphore.hpp"
-#include "tests/mailbox/support.hpp"
 #include "tests/support/weft_test.hpp"
 
-using mailbox_test::Counted;
 using weft::Message;
 using weft::Tasklet;
 using weft::TaskletExit;
+using weft_test::Counted;
 using weft_test::run;
 
 namespace {

@@ -1,11 +1,12 @@
 #pragma once
 // Shared helpers of the weft test suite: run a body as the main tasklet of a
-// fresh loop with the leak check, capture the log, and compare times with one
-// tolerance.
+// fresh loop with the leak check, capture the log, compare times with one
+// tolerance, and count live payloads.
 
 #include <chrono>
 #include <exception>
 #include <string>
+#include <utility>
 #include <vector>
 
 #if __has_include(<doctest/doctest.h>)
@@ -45,6 +46,18 @@ struct LogCapture {
     for (const auto& l : lines) n += l.find(needle) != std::string::npos;
     return n;
   }
+};
+
+// A payload that counts its live instances, so a test can check that no
+// message or value was lost or leaked.
+struct Counted {
+  static inline int live = 0;
+  int value = 0;
+  explicit Counted(int v) : value(v) { ++live; }
+  Counted(const Counted& o) : value(o.value) { ++live; }
+  Counted(Counted&& o) noexcept : value(o.value) { ++live; }
+  Counted& operator=(const Counted&) = default;
+  ~Counted() { --live; }
 };
 
 // Runs body as the main tasklet of a fresh loop, rethrows what escaped it, and
