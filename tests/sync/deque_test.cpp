@@ -19,7 +19,7 @@ using weft_test::near;
 using weft_test::run;
 using weft_test::since;
 
-TEST_SUITE("mailbox") {
+TEST_SUITE("sync") {
 
 TEST_CASE("Deque: pops without blocking, FIFO from the front and LIFO from the back") {
   run([] {

@@ -18,7 +18,7 @@ using weft_test::near;
 using weft_test::run;
 using weft_test::since;
 
-TEST_SUITE("mailbox") {
+TEST_SUITE("sync") {
 
 TEST_CASE("Semaphore(4): four acquires leave 0 and a non-blocking acquire then fails") {
   run([] {
