@@ -12,7 +12,7 @@ using weft::Tasklet;
 using weft_test::Counted;
 using weft_test::run;
 
-TEST_SUITE("mailbox") {
+TEST_SUITE("tasklet") {
 
 TEST_CASE("TaskLocal: each tasklet sees its own value") {
   run([] {
