@@ -289,6 +289,8 @@ void throw_type_mismatch(const Result& r, const std::type_info& wanted) {
 
 }  // namespace detail
 
+Result::Result(const Deferred& d) noexcept : v_(std::in_place_index<2>, d.state()) {}
+
 const std::any& Result::value() const {
   if (v_.index() != 0) detail::throw_type_mismatch(*this, typeid(std::any));
   return std::get<0>(v_);
@@ -304,9 +306,9 @@ const Failure& Result::failure() const {
   return std::get<1>(v_);
 }
 
-const Deferred& Result::deferred() const {
+Deferred Result::deferred() const {
   if (v_.index() != 2) detail::throw_type_mismatch(*this, typeid(Deferred));
-  return std::get<2>(v_);
+  return Deferred(std::get<2>(v_));
 }
 
 std::string Result::describe() const {

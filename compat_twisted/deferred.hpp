@@ -28,19 +28,11 @@
 #include <utility>
 
 #include "compat_twisted/failure.hpp"
+#include "compat_twisted/result.hpp"
 
 namespace weft::twisted {
 
-class Result;
-class Deferred;
 class IReactorTime;
-
-namespace detail {
-struct DeferredState;
-// A stored callback or errback: reads the current result (it may move from
-// it) and returns the next one.
-using Callback = std::function<Result(Result&)>;
-}  // namespace detail
 
 // Extra arguments for the callback of addCallbacks (Twisted's callbackArgs).
 template <class... A>
@@ -171,4 +163,4 @@ class Deferred {
 
 }  // namespace weft::twisted
 
-#include "compat_twisted/result.hpp"
+#include "compat_twisted/deferred_impl.hpp"

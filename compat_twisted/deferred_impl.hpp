@@ -1,5 +1,5 @@
 #pragma once
-// Template bodies of deferred.hpp (included by result.hpp, once Result is complete).
+// Template bodies of deferred.hpp (included at its bottom).
 
 #include <stdexcept>
 #include <tuple>
@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "compat_twisted/detail/callable.hpp"
+#include "compat_twisted/result.hpp"
 
 namespace weft::twisted {
 

@@ -4,22 +4,32 @@
 //   - a Failure (the errback path),
 //   - a Deferred (returned by a callback: the chain waits for it).
 // Any copyable C++ value converts implicitly; a string literal is stored as
-// std::string.
+// std::string. A Result holds a Deferred by its shared state, so this header
+// needs only a declaration of Deferred (deferred.hpp includes this one).
 
 #include <any>
+#include <functional>
+#include <memory>
 #include <string>
 #include <type_traits>
 #include <typeinfo>
 #include <utility>
 #include <variant>
 
-#include "compat_twisted/deferred.hpp"
 #include "compat_twisted/errors.hpp"
 #include "compat_twisted/failure.hpp"
 
 namespace weft::twisted {
 
+class Deferred;
+class Result;
+
 namespace detail {
+struct DeferredState;
+// A stored callback or errback: reads the current result (it may move from
+// it) and returns the next one.
+using Callback = std::function<Result(Result&)>;
+
 template <class T>
 inline constexpr bool is_result_special =
     std::is_same_v<std::decay_t<T>, Result> || std::is_same_v<std::decay_t<T>, Failure> ||
@@ -36,7 +46,7 @@ class Result {
   // The errback path.
   Result(Failure f) noexcept : v_(std::in_place_index<1>, std::move(f)) {}  // NOLINT: implicit
   // A Deferred to wait for (also from a DeferredList).
-  Result(const Deferred& d) noexcept : v_(std::in_place_index<2>, d) {}  // NOLINT: implicit
+  Result(const Deferred& d) noexcept;  // NOLINT: implicit
   // A value held in a std::any (an empty one is None).
   template <class A>
     requires std::is_same_v<std::decay_t<A>, std::any>
@@ -76,15 +86,13 @@ class Result {
   std::any& value();
   // The Failure. Throws TypeMismatch for anything else.
   const Failure& failure() const;
-  // The Deferred. Throws TypeMismatch for anything else.
-  const Deferred& deferred() const;
+  // The Deferred (a handle sharing its state). Throws TypeMismatch for anything else.
+  Deferred deferred() const;
   // For messages: "None", "int", "Failure(std::runtime_error: boom)", "Deferred".
   std::string describe() const;
 
  private:
-  std::variant<std::any, Failure, Deferred> v_;
+  std::variant<std::any, Failure, std::shared_ptr<detail::DeferredState>> v_;
 };
 
 }  // namespace weft::twisted
-
-#include "compat_twisted/deferred_impl.hpp"

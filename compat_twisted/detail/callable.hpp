@@ -11,7 +11,8 @@
 #include <type_traits>
 #include <utility>
 
-#include "compat_twisted/deferred.hpp"
+#include "compat_twisted/failure.hpp"
+#include "compat_twisted/result.hpp"
 
 namespace weft::twisted::detail {
 

@@ -30,7 +30,7 @@ enum class FiberState : std::uint8_t {
   finished,  // done; its stack is released after its last switch
 };
 
-// Per-tasklet state of the layers above (a mailbox, task-locals), one slot
+// Per-tasklet state kept outside the record (the mailbox, TaskLocal values), one slot
 // per layer: made by its layer on first use, destroyed when the tasklet finishes.
 struct TaskletExtension {
   virtual ~TaskletExtension() = default;

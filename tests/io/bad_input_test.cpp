@@ -23,6 +23,7 @@ using weft::BufferedStream;
 using weft::Endpoint;
 using weft::Socket;
 using weft::Tasklet;
+using weft_test::contains;
 using weft_test::run;
 
 TEST_SUITE("io") {
@@ -36,7 +37,6 @@ TEST_CASE("Endpoint::parse of garbage: std::invalid_argument naming the text and
     }
     return "(no exception)";
   };
-  auto contains = [](const std::string& s, const std::string& n) { return s.find(n) != std::string::npos; };
   for (const char* garbage : {"", "garbage", ":", "127.0.0.1:", "127.0.0.1:http", "127.0.0.1:-1",
                               "127.0.0.1:65536", "127.0.0.1: 80", "[::1]", "[::1]80", "[]:80",
                               "example.com:80", ":80", "1.2.3:80", "::1:80", "unix:",

@@ -19,15 +19,13 @@ using weft::Socket;
 using weft::Tasklet;
 using weft::TaskletExit;
 using weft::TimeoutError;
+using weft_test::check_kill_during;
+using weft_test::contains;
 using weft_test::near;
 using weft_test::run;
 using weft_test::since;
 
 namespace {
-
-bool contains(const std::string& s, const std::string& needle) {
-  return s.find(needle) != std::string::npos;
-}
 
 // Fills the send direction of `s` (the peer never reads) until a write would block.
 std::size_t fill_send_buffers(Socket& s) {
@@ -40,28 +38,6 @@ std::size_t fill_send_buffers(Socket& s) {
       return total;
     }
   }
-}
-
-// Runs `park` in a tasklet, kills it while it is parked, and checks its
-// destructors ran before kill() returned.
-template <class Park>
-void check_kill_during(Park park) {
-  bool cleaned = false;
-  bool after = false;
-  auto t = Tasklet::spawn([&] {
-    struct Cleanup {
-      bool& flag;
-      ~Cleanup() { flag = true; }
-    } c{cleaned};
-    park();
-    after = true;
-  });
-  for (int i = 0; i < 3; ++i) Tasklet::yield_();
-  REQUIRE_FALSE(t.has_finished());
-  t.kill();
-  CHECK(cleaned);
-  CHECK_FALSE(after);
-  CHECK(t.has_finished());
 }
 
 }  // namespace
@@ -430,9 +406,9 @@ TEST_CASE("kill of a tasklet parked in read, write, accept and connect; the sock
   run([] {
     auto [c, s] = tcp_pair();
     char buf[8];
-    check_kill_during([&] { c.read(buf, 10.0); });
+    check_kill_during("read", [&] { c.read(buf, 10.0); });
     CHECK(c.waiting_readers() == 0);
-    check_kill_during([&] {
+    check_kill_during("read_line", [&] {
       weft::BufferedStream in(c);
       in.read_line(10.0);
     });
@@ -443,11 +419,11 @@ TEST_CASE("kill of a tasklet parked in read, write, accept and connect; the sock
 
     c.set_send_buffer_size(4096);
     fill_send_buffers(c);
-    check_kill_during([&] { c.write_all(std::string(100000, 'x'), 10.0); });
+    check_kill_during("write_all", [&] { c.write_all(std::string(100000, 'x'), 10.0); });
     CHECK(c.waiting_writers() == 0);
 
     Socket listener = io_test::loopback_listener();
-    check_kill_during([&] { listener.accept(10.0); });
+    check_kill_during("accept", [&] { listener.accept(10.0); });
     CHECK(listener.waiting_readers() == 0);
     Socket late = Socket::connect(listener.local_endpoint(), 1.0);
     CHECK(listener.accept(1.0).is_open());
@@ -461,7 +437,7 @@ TEST_CASE("kill of a tasklet parked in read, write, accept and connect; the sock
         break;
       }
     }
-    check_kill_during([&] { Socket::connect(full.local_endpoint(), 10.0); });
+    check_kill_during("connect", [&] { Socket::connect(full.local_endpoint(), 10.0); });
   });
 }
 

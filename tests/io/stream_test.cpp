@@ -12,15 +12,12 @@ using weft::BufferedStream;
 using weft::Socket;
 using weft::Tasklet;
 using weft::TimeoutError;
+using weft_test::contains;
 using weft_test::near;
 using weft_test::run;
 using weft_test::since;
 
 namespace {
-
-bool contains(const std::string& s, const std::string& needle) {
-  return s.find(needle) != std::string::npos;
-}
 
 weft::detail::BufferPool& pool() { return weft::detail::io_runtime().buffers; }
 

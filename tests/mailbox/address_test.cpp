@@ -8,13 +8,12 @@
 
 #include "mailbox/address.hpp"
 #include "mailbox/mailbox.hpp"
-#include "tests/mailbox/support.hpp"
 #include "tests/support/weft_test.hpp"
 
-using mailbox_test::Counted;
 using weft::Address;
 using weft::Message;
 using weft::Tasklet;
+using weft_test::Counted;
 using weft_test::run;
 using weft_test::since;
 

@@ -6,13 +6,12 @@
 
 #include "mailbox/mailbox.hpp"
 #include "sched/loop.hpp"
-#include "tests/mailbox/support.hpp"
 #include "tests/support/weft_test.hpp"
 
-using mailbox_test::Counted;
 using weft::Message;
 using weft::Tasklet;
 using weft::TimeoutError;
+using weft_test::Counted;
 using weft_test::near;
 using weft_test::run;
 using weft_test::since;

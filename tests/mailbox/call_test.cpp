@@ -9,7 +9,6 @@
 #include <vector>
 
 #include "mailbox/mailbox.hpp"
-#include "tests/mailbox/support.hpp"
 #include "tests/support/weft_test.hpp"
 
 using weft::CallError;
@@ -242,7 +241,7 @@ TEST_CASE("a call to itself, to an empty handle or outside a tasklet is refused"
   run([] {
     CHECK_THROWS_AS(weft::call(Tasklet::current(), 1), std::logic_error);
     CHECK_THROWS_AS(weft::call(Tasklet(), 1), std::logic_error);
-    CHECK(mailbox_test::Counted::live == 0);
+    CHECK(weft_test::Counted::live == 0);
   });
 }
 

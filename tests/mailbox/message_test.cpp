@@ -7,11 +7,10 @@
 #include <string>
 
 #include "mailbox/mailbox.hpp"
-#include "tests/mailbox/support.hpp"
 #include "tests/support/weft_test.hpp"
 
-using mailbox_test::Counted;
 using weft::Message;
+using weft_test::Counted;
 using weft_test::run;
 
 namespace {

@@ -10,13 +10,12 @@
 #include "mailbox/mailbox.hpp"
 #include "mailbox/message_stream.hpp"
 #include "sched/loop.hpp"
-#include "tests/mailbox/support.hpp"
 #include "tests/support/weft_test.hpp"
 
-using mailbox_test::Counted;
 using weft::Message;
 using weft::Tasklet;
 using weft::TimeoutError;
+using weft_test::Counted;
 using weft_test::near;
 using weft_test::run;
 using weft_test::since;
@@ -259,7 +258,7 @@ TEST_CASE("a message destroyed with its finished tasklet's mailbox cannot send t
     ~Boomerang() {
       if (sends == nullptr) return;  // moved from
       ++*sends;
-      *accepted = weft::send(target, mailbox_test::Counted(1));
+      *accepted = weft::send(target, weft_test::Counted(1));
     }
   };
   run([] {

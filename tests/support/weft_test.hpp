@@ -1,11 +1,14 @@
 #pragma once
 // Shared helpers of the weft test suite: run a body as the main tasklet of a
-// fresh loop with the leak check, capture the log, and compare times with one
-// tolerance.
+// fresh loop with the leak check, capture the log, compare times with one
+// tolerance, count live payloads, look for text in a message, and kill a
+// tasklet at a park.
 
 #include <chrono>
 #include <exception>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #if __has_include(<doctest/doctest.h>)
@@ -17,6 +20,7 @@
 #include "sched/log.hpp"
 #include "sched/loop.hpp"
 #include "tasklet/dispatch.hpp"
+#include "tasklet/tasklet.hpp"
 
 namespace weft_test {
 
@@ -33,6 +37,11 @@ inline double since(weft::Clock::time_point start) {
   return std::chrono::duration<double>(weft::now() - start).count();
 }
 
+// True when `s` contains `needle` (exception messages, logs).
+inline bool contains(std::string_view s, std::string_view needle) {
+  return s.find(needle) != std::string_view::npos;
+}
+
 // Collects a loop's log messages (install with `options()`).
 struct LogCapture {
   std::vector<std::string> lines;
@@ -46,6 +55,43 @@ struct LogCapture {
     return n;
   }
 };
+
+// A payload that counts its live instances, so a test can check that no
+// message or value was lost or leaked.
+struct Counted {
+  static inline int live = 0;
+  int value = 0;
+  explicit Counted(int v) : value(v) { ++live; }
+  Counted(const Counted& o) : value(o.value) { ++live; }
+  Counted(Counted&& o) noexcept : value(o.value) { ++live; }
+  Counted& operator=(const Counted&) = default;
+  ~Counted() { --live; }
+};
+
+// Spawns a tasklet that parks with `park`, kills it there, and checks that its
+// destructors ran before kill() returned and that it never got past its park.
+// `what` names the park in a failure's message. Call it from a tasklet.
+template <class Park>
+void check_kill_during(const char* what, Park park) {
+  INFO("kill during " << std::string(what));
+  bool cleaned = false;
+  bool after_park = false;
+  auto t = weft::Tasklet::spawn([&] {
+    struct Cleanup {
+      bool& flag;
+      ~Cleanup() { flag = true; }
+    } c{cleaned};
+    park();
+    after_park = true;
+  });
+  for (int i = 0; i < 3; ++i) weft::Tasklet::yield_();  // let it reach its park
+  REQUIRE_FALSE(t.has_finished());
+  t.kill();
+  CHECK(cleaned);
+  CHECK_FALSE(after_park);
+  CHECK(t.has_finished());
+  CHECK(t.failed());
+}
 
 // Runs body as the main tasklet of a fresh loop, rethrows what escaped it, and
 // checks that nothing leaked: live tasklets, stacks, watchers and deadlines are

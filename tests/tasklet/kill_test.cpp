@@ -12,35 +12,8 @@
 using weft::Deadline;
 using weft::Tasklet;
 using weft::TaskletExit;
+using weft_test::check_kill_during;
 using weft_test::run;
-
-namespace {
-
-// Spawns a tasklet that parks with `park`, records that its cleanup ran,
-// then kills it and checks the cleanup ran before kill() returned.
-template <class Park>
-void check_kill_during(const char* what, Park park) {
-  INFO("kill during " << std::string(what));
-  bool cleaned = false;
-  bool after_park = false;
-  auto t = Tasklet::spawn([&] {
-    struct Cleanup {
-      bool& flag;
-      ~Cleanup() { flag = true; }
-    } c{cleaned};
-    park();
-    after_park = true;
-  });
-  for (int i = 0; i < 3; ++i) Tasklet::yield_();  // let it reach its park
-  REQUIRE_FALSE(t.has_finished());
-  t.kill();
-  CHECK(cleaned);
-  CHECK_FALSE(after_park);
-  CHECK(t.has_finished());
-  CHECK(t.failed());
-}
-
-}  // namespace
 
 TEST_SUITE("tasklet") {
 

@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "mailbox/channel.hpp"
 #include "sched/loop.hpp"
+#include "sync/channel.hpp"
 #include "tasklet/tasklet.hpp"
 #include "tests/support/weft_test.hpp"
 
@@ -18,7 +18,7 @@ using weft_test::near;
 using weft_test::run;
 using weft_test::since;
 
-TEST_SUITE("mailbox") {
+TEST_SUITE("sync") {
 
 TEST_CASE("a looping receiver gets three sends in order") {
   run([] {

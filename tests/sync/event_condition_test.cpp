@@ -4,9 +4,9 @@
 #include <stdexcept>
 #include <vector>
 
-#include "mailbox/condition.hpp"
-#include "mailbox/event.hpp"
-#include "mailbox/lock.hpp"
+#include "sync/condition.hpp"
+#include "sync/event.hpp"
+#include "sync/lock.hpp"
 #include "tasklet/tasklet.hpp"
 #include "tests/support/weft_test.hpp"
 
@@ -19,7 +19,7 @@ using weft_test::near;
 using weft_test::run;
 using weft_test::since;
 
-TEST_SUITE("mailbox") {
+TEST_SUITE("sync") {
 
 TEST_CASE("Event: set wakes every waiter; wait returns at once while set; clear") {
   run([] {

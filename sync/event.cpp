@@ -1,4 +1,4 @@
-#include "mailbox/event.hpp"
+#include "sync/event.hpp"
 
 #include "sched/errors.hpp"
 

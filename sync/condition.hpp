@@ -14,10 +14,10 @@
 #include <concepts>
 #include <cstddef>
 
-#include "mailbox/lock.hpp"
 #include "sched/park.hpp"
 #include "sched/timeout.hpp"
 #include "sched/wait_list.hpp"
+#include "sync/lock.hpp"
 
 namespace weft {
 

@@ -57,4 +57,4 @@ class Deque {
 
 }  // namespace weft
 
-#include "mailbox/deque_impl.hpp"
+#include "sync/deque_impl.hpp"

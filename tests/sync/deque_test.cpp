@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "mailbox/deque.hpp"
-#include "mailbox/queue_channel.hpp"
+#include "sync/deque.hpp"
+#include "sync/queue_channel.hpp"
 #include "tasklet/tasklet.hpp"
 #include "tests/support/weft_test.hpp"
 
@@ -19,7 +19,7 @@ using weft_test::near;
 using weft_test::run;
 using weft_test::since;
 
-TEST_SUITE("mailbox") {
+TEST_SUITE("sync") {
 
 TEST_CASE("Deque: pops without blocking, FIFO from the front and LIFO from the back") {
   run([] {

@@ -82,4 +82,4 @@ class Channel {
 
 }  // namespace weft
 
-#include "mailbox/channel_impl.hpp"
+#include "sync/channel_impl.hpp"

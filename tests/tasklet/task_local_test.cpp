@@ -3,17 +3,16 @@
 #include <stdexcept>
 #include <string>
 
-#include "mailbox/task_local.hpp"
+#include "tasklet/task_local.hpp"
 #include "tasklet/tasklet.hpp"
-#include "tests/mailbox/support.hpp"
 #include "tests/support/weft_test.hpp"
 
-using mailbox_test::Counted;
 using weft::TaskLocal;
 using weft::Tasklet;
+using weft_test::Counted;
 using weft_test::run;
 
-TEST_SUITE("mailbox") {
+TEST_SUITE("tasklet") {
 
 TEST_CASE("TaskLocal: each tasklet sees its own value") {
   run([] {

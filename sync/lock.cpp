@@ -1,4 +1,4 @@
-#include "mailbox/lock.hpp"
+#include "sync/lock.hpp"
 
 #include <stdexcept>
 

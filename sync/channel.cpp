@@ -1,9 +1,10 @@
+#include "sync/channel.hpp"
+
 #include <stdexcept>
 #include <string>
 
-#include "mailbox/channel.hpp"
-#include "sched/detail/loop.hpp"
-#include "tasklet/tasklet.hpp"
+#include "sched/errors.hpp"
+#include "sched/extension.hpp"
 
 namespace weft::detail {
 
@@ -15,8 +16,7 @@ void check_preference(int p) {
 }
 
 void give_way() {
-  Loop* loop = Loop::current();
-  if (loop != nullptr && loop->in_tasklet()) Tasklet::yield_();
+  if (in_tasklet() && yield_turn() == Wake::killed) throw TaskletExit{};
 }
 
 }  // namespace weft::detail

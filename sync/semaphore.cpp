@@ -1,4 +1,4 @@
-#include "mailbox/semaphore.hpp"
+#include "sync/semaphore.hpp"
 
 #include "sched/errors.hpp"
 

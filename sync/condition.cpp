@@ -1,4 +1,4 @@
-#include "mailbox/condition.hpp"
+#include "sync/condition.hpp"
 
 #include "sched/errors.hpp"
 

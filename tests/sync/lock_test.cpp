@@ -5,8 +5,8 @@
 #include <stdexcept>
 #include <vector>
 
-#include "mailbox/lock.hpp"
-#include "mailbox/semaphore.hpp"
+#include "sync/lock.hpp"
+#include "sync/semaphore.hpp"
 #include "tasklet/tasklet.hpp"
 #include "tests/support/weft_test.hpp"
 
@@ -18,7 +18,7 @@ using weft_test::near;
 using weft_test::run;
 using weft_test::since;
 
-TEST_SUITE("mailbox") {
+TEST_SUITE("sync") {
 
 TEST_CASE("Semaphore(4): four acquires leave 0 and a non-blocking acquire then fails") {
   run([] {

@@ -65,4 +65,4 @@ class QueueChannel {
 
 }  // namespace weft
 
-#include "mailbox/queue_channel_impl.hpp"
+#include "sync/queue_channel_impl.hpp"

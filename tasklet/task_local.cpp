@@ -8,9 +8,9 @@
 #include <utility>
 #include <vector>
 
-#include "mailbox/task_local.hpp"
 #include "sched/park.hpp"
 #include "tasklet/detail/record.hpp"
+#include "tasklet/task_local.hpp"
 
 namespace weft::detail {
 
