@@ -2,8 +2,8 @@
 # The layout rules of DESIGN.md §1, checked on the source tree:
 #  1. a folder's detail/ is private: no file includes another folder's detail/
 #     (tests/X, bench/ and examples/ count as folder X, bench and examples);
-#  2. sched/ is the bottom floor: no file under sched/ includes a project
-#     header outside sched/;
+#  2. floors: a folder includes project headers only of itself and of the
+#     folders below it (sched/ is the bottom and includes nothing above it);
 #  3. libev and Boost.Context are reached only from sched/detail/'s seams
 #     (and from bench/, whose peers use them directly);
 #  4. tasklet/tasklet.hpp closes over at most 8 project headers besides itself.
@@ -36,10 +36,24 @@ while IFS=: read -r file line text; do
   [ "$inc" = "$(owner "$file")" ] || fail "$file:$line includes another folder's detail/: $text"
 done < <(grep -nE '#include *"[a-z_]+/detail/' $files)
 
-# 2. sched/ includes nothing above it.
-while IFS=: read -r file line text; do
-  fail "$file:$line: sched/ includes a header of a layer above it: $text"
-done < <(grep -nE '#include *"[a-z_]+/' $(find sched -name '*.[ch]pp') | grep -vE '#include *"sched/')
+# 2. Floors: what each folder may include (DESIGN.md §1, bottom up).
+declare -A below=(
+  [sched]="sched"
+  [tasklet]="sched tasklet"
+  [sync]="sched sync"
+  [mailbox]="sched tasklet sync mailbox"
+  [io]="sched tasklet sync mailbox io"
+  [compat_twisted]="sched tasklet sync mailbox io compat_twisted"
+  [http]="sched tasklet sync mailbox io http"
+  [remote]="sched tasklet sync mailbox io remote"
+)
+for dir in $folders; do
+  [ -d "$dir" ] || continue
+  allowed=$(echo "${below[$dir]}" | tr ' ' '|')
+  while IFS=: read -r file line text; do
+    fail "$file:$line: $dir/ includes a header of a floor above it: $text"
+  done < <(grep -nE '#include *"[a-z_]+/' $(find "$dir" -name '*.[ch]pp') | grep -vE "#include *\"($allowed)/")
+done
 
 # 3. The seams: ev.h and Boost.Context only in sched/detail/ (and bench/).
 while IFS=: read -r file line text; do
