@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <initializer_list>
 #include <string>
 #include <utility>
 #include <vector>
@@ -24,8 +25,22 @@ struct Args {
   std::string only;    // --only NAME: measure just that implementation (for profiling)
 };
 
-inline Args parse(int argc, char** argv) {
+// A benchmark's own flag that takes a positive integer, e.g. {"--conns", "N", &conns}:
+// parse() stores its value in *value (which keeps its default when the flag is absent).
+struct IntFlag {
+  const char* flag;
+  const char* metavar;
+  long* value;
+};
+
+inline Args parse(int argc, char** argv, std::initializer_list<IntFlag> extra = {}) {
   Args a;
+  const auto usage = [&] {
+    std::fprintf(stderr, "usage: %s [--json] [--quick] [--runs N] [--only IMPL]", argv[0]);
+    for (const IntFlag& f : extra) std::fprintf(stderr, " [%s %s]", f.flag, f.metavar);
+    std::fprintf(stderr, "\n");
+    std::exit(2);
+  };
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--json") == 0) {
       a.json = true;
@@ -37,8 +52,15 @@ inline Args parse(int argc, char** argv) {
     } else if (std::strcmp(argv[i], "--only") == 0 && i + 1 < argc) {
       a.only = argv[++i];
     } else {
-      std::fprintf(stderr, "usage: %s [--json] [--quick] [--runs N] [--only IMPL]\n", argv[0]);
-      std::exit(2);
+      const IntFlag* f = nullptr;
+      for (const IntFlag& e : extra) {
+        if (std::strcmp(argv[i], e.flag) == 0) f = &e;
+      }
+      if (f == nullptr || i + 1 >= argc) usage();
+      char* end = nullptr;
+      const long v = std::strtol(argv[++i], &end, 10);
+      if (*end != '\0' || end == argv[i] || v <= 0) usage();
+      *f->value = v;
     }
   }
   return a;
@@ -89,6 +111,12 @@ inline std::vector<double> measure(const Args& a, const std::vector<Impl>& impls
   return out;
 }
 
+// One figure as a JSON line: {"bench": NAME, "impl": IMPL, "value": X, "unit": UNIT}.
+inline void json_line(const char* bench, const char* impl, double value, const char* unit) {
+  std::printf("{\"bench\": \"%s\", \"impl\": \"%s\", \"value\": %.6g, \"unit\": \"%s\"}\n", bench,
+              impl, value, unit);
+}
+
 // Prints the figures: the first implementation is ours; every other one is a
 // peer whose ratio to ours is shown. `target` describes the goal in words.
 inline void report(const Args& a, const char* bench, const char* unit, const char* what,
@@ -96,9 +124,7 @@ inline void report(const Args& a, const char* bench, const char* unit, const cha
                    bool lower_is_better, const char* target) {
   if (a.json) {
     for (std::size_t i = 0; i < names.size(); ++i) {
-      if (std::isnan(values[i])) continue;
-      std::printf("{\"bench\": \"%s\", \"impl\": \"%s\", \"value\": %.6g, \"unit\": \"%s\"}\n", bench,
-                  names[i].c_str(), values[i], unit);
+      if (!std::isnan(values[i])) json_line(bench, names[i].c_str(), values[i], unit);
     }
     std::fflush(stdout);
     return;
