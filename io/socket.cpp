@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -17,6 +18,7 @@
 #include <vector>
 
 #include "sched/errors.hpp"
+#include "sched/extension.hpp"
 #include "sched/fd_watch.hpp"
 #include "sched/park.hpp"
 
@@ -183,8 +185,14 @@ void Socket::throw_errno(Op op, int err) const {
 
 // ---------------------------------------------------------------- parking
 
+void Socket::give_way() {
+  streak_ = 0;
+  if (detail::yield_for_poll() == Wake::killed) throw TaskletExit{};
+}
+
 void Socket::park(Op op, LazyDeadline& d, std::string_view target) {
-  if (!watch_) watch_ = std::make_unique<FdWatch>(fd_);
+  streak_ = 0;
+  if (!watch_) watch_ = std::make_unique<FdWatch>(fd_, Readiness::edge);  // waits follow EAGAIN
   const bool write = op == Op::write || op == Op::connect || op == Op::wait_write;
   const Deadline& deadline = d.get();
   const FdWake r = watch_->wait(write ? FdEvents::write : FdEvents::read, deadline);
@@ -196,21 +204,48 @@ void Socket::park(Op op, LazyDeadline& d, std::string_view target) {
     check_wake(r.wake, deadline,
                op_text(static_cast<int>(op), target.empty() ? describe() : std::string(target)));
   }
-  if (r.bad_fd) {  // its fd was closed behind its back
-    throw IoError("weft: " + op_text(static_cast<int>(op), describe()) + " failed: " +
-                      errno_text(EBADF),
-                  EBADF);
-  }
+  if (r.bad_fd) throw_closed_behind(op);
 }
+
+void Socket::throw_closed_behind(Op op) const {
+  throw IoError("weft: " + op_text(static_cast<int>(op), describe()) + " failed: " +
+                    errno_text(EBADF),
+                EBADF);
+}
+
+namespace {
+
+// Whether the fd is ready for `events` right now (EBADF: it is not open).
+// These two waits may come without an EAGAIN before them, and the socket's
+// watch is edge-triggered (it reports readiness that arrives from the wait
+// on): ask the fd first.
+enum class Now { ready, not_ready, bad_fd };
+Now ready_now(int fd, short events) noexcept {
+  pollfd p{fd, events, 0};
+  int r;
+  do {
+    r = ::poll(&p, 1, 0);
+  } while (r < 0 && errno == EINTR);
+  if (r <= 0) return Now::not_ready;
+  return (p.revents & POLLNVAL) != 0 ? Now::bad_fd : Now::ready;
+}
+
+}  // namespace
 
 void Socket::wait_readable(Timeout t) {
   check_open(Op::wait_read);
+  const Now now = ready_now(fd_, POLLIN);
+  if (now == Now::bad_fd) throw_closed_behind(Op::wait_read);
+  if (now == Now::ready) return;
   LazyDeadline d(t);
   park(Op::wait_read, d);
 }
 
 void Socket::wait_writable(Timeout t) {
   check_open(Op::wait_write);
+  const Now now = ready_now(fd_, POLLOUT);
+  if (now == Now::bad_fd) throw_closed_behind(Op::wait_write);
+  if (now == Now::ready) return;
   LazyDeadline d(t);
   park(Op::wait_write, d);
 }
@@ -226,6 +261,7 @@ std::size_t Socket::waiting_writers() const noexcept {
 // ---------------------------------------------------------------- reading and writing
 
 long Socket::read_nowait(void* buf, std::size_t n) {
+  take_turn();  // before the read: a kill while giving way loses no data
   drained_ = false;
   for (;;) {
     const ssize_t r = ::read(fd_, buf, n);
@@ -291,6 +327,7 @@ std::size_t Socket::write(std::string_view data, Timeout t) {
 std::size_t Socket::write(const void* data, std::size_t n, LazyDeadline& d) {
   check_open(Op::write);
   if (n == 0) return 0;
+  take_turn();
   for (;;) {
     const ssize_t r = use_send_ ? ::send(fd_, data, n, MSG_NOSIGNAL) : ::write(fd_, data, n);
     if (r >= 0) return static_cast<std::size_t>(r);
@@ -440,6 +477,7 @@ Socket Socket::listen(const Endpoint& at, const ListenOptions& o) {
 Socket Socket::accept(Timeout t) {
   check_open(Op::accept);
   LazyDeadline d(t);
+  take_turn();
   for (;;) {
     sockaddr_storage ss{};
     socklen_t len = sizeof ss;

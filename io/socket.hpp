@@ -179,6 +179,14 @@ class Socket {
   void park(Op op, detail::LazyDeadline& d, std::string_view target = {});
   void check_open(Op op) const;
   [[noreturn]] void throw_errno(Op op, int err) const;
+  // The IoError (EBADF) of an fd closed behind the socket's back.
+  [[noreturn]] void throw_closed_behind(Op op) const;
+  // Counts an IO call; past the budget, yields to the loop first (see
+  // streak_). Throws TaskletExit when killed meanwhile.
+  void take_turn() {
+    if (__builtin_expect(++streak_ > kIoBudget, 0)) give_way();
+  }
+  void give_way();
   std::string describe() const;
   int get_int_option(int level, int name, const char* what) const;
   void set_int_option(int level, int name, int value, const char* what);
@@ -188,8 +196,15 @@ class Socket {
   // The last read returned less than asked: the kernel buffer was drained, so
   // the next read most likely finds nothing. It waits for readiness first
   // instead of spending a system call on EAGAIN (Tokio clears readiness the
-  // same way). Correct either way: readiness is level-triggered.
+  // same way). Correct with the edge-triggered watch too: the buffer was
+  // empty at that read, so whatever arrives after it is reported.
   bool drained_ = false;
+  // IO calls since this socket last parked or gave way. A socket whose reads
+  // and writes keep succeeding (a peer streaming as fast as it can) never
+  // parks: every kIoBudget calls it yields, and the loop polls before it runs
+  // again, so other connections, timers and signals get their turn.
+  std::uint32_t streak_ = 0;
+  static constexpr std::uint32_t kIoBudget = 32;
   bool accept_nodelay_ = false;   // listeners: TCP_NODELAY on accepted sockets
   std::unique_ptr<FdWatch> watch_;  // created at the first park
   Endpoint peer_;                 // recorded at connect/accept (empty otherwise)

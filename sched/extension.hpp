@@ -149,6 +149,12 @@ inline void unpark_on(Loop& loop, Fiber& f, Wake why, bool first) noexcept {
 // called in a tasklet.
 Wake yield_turn() noexcept;
 
+// yield_turn(), and the loop polls for IO, deadlines and signals before the
+// next tasklet runs (unless it polled less than Loop::kPollIntervalNs ago):
+// for a tasklet whose IO keeps succeeding and so never parks, that it cannot
+// starve the others.
+Wake yield_for_poll() noexcept;
+
 // Deadline::from(t) for the running fiber `self`, without looking it up again
 // when neither t nor an enclosing scope bounds the wait.
 inline Deadline deadline_for(Timeout t, const Fiber& self) {

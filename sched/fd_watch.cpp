@@ -44,15 +44,28 @@ bool wait_one(FdWatch& watch, FdEvents e, Timeout t) {
 
 }  // namespace
 
-FdWatch::FdWatch(int fd) : fd_(fd), loop_(&detail::require_loop("FdWatch")) {
+FdWatch::FdWatch(int fd, Readiness mode)
+    : fd_(fd), edge_(mode == Readiness::edge), loop_(&detail::require_loop("FdWatch")) {
   if (fd < 0) throw std::invalid_argument("weft: FdWatch on a negative file descriptor");
   // Made here rather than at the first wait, so that wait() cannot fail.
+  if (edge_) {
+    try {
+      io_ = loop_->poller().io_create_edge(fd_, &FdWatch::on_ready, this);
+      return;  // nullptr: not an open fd, which every wait reports
+    } catch (const std::system_error& e) {
+      // A regular file (EPERM) cannot be in an epoll set: libev's level watch
+      // treats it as always ready.
+      if (e.code().value() != EPERM) throw;
+      edge_ = false;
+    }
+  }
   io_ = loop_->poller().io_create(fd_, &FdWatch::on_ready, this);
 }
 
 FdWatch::~FdWatch() { loop_->poller().io_destroy(static_cast<Poller::Io*>(io_)); }
 
 void FdWatch::update() noexcept {
+  if (edge_) return;  // armed for both directions from the start
   int events = 0;
   if (!closed_) {
     if (want_read_ > 0) events |= Poller::kRead;
@@ -80,6 +93,7 @@ void FdWatch::on_ready(void* owner, int events) noexcept {
     self->report_bad_fd();
     return;
   }
+  if (self->edge_) self->ready_ |= events & (Poller::kRead | Poller::kWrite);
   if (events & Poller::kRead) self->readers_.notify_all();
   if (events & Poller::kWrite) self->writers_.notify_all();
   // A wait on both learns which fired: each such waiter's data is its bits.
@@ -105,6 +119,17 @@ FdWake FdWatch::wait(FdEvents wanted, const Deadline& d) noexcept {
   }
   const int events = poller_events(wanted);
   if (events == 0) return r;
+  if (edge_) {
+    if (io_ == nullptr) {
+      r.bad_fd = true;
+      return r;
+    }
+    if ((ready_ & events) != 0) {  // arrived while nobody waited for it
+      r.fired = fd_events(ready_ & events);
+      ready_ &= ~events;
+      return r;
+    }
+  }
   const bool read = (events & Poller::kRead) != 0;
   const bool write = (events & Poller::kWrite) != 0;
   WaitList& list = !write ? readers_ : !read ? writers_ : either_;
@@ -125,7 +150,10 @@ FdWake FdWatch::wait(FdEvents wanted, const Deadline& d) noexcept {
   want_write_ -= write;
   r.closed = closed_;
   r.bad_fd = bad_fd_reports_ != bad_fd_reports;
-  if (r.wake == Wake::ready && !r.closed && !r.bad_fd) r.fired = fd_events(fired & events);
+  if (r.wake == Wake::ready && !r.closed && !r.bad_fd) {
+    r.fired = fd_events(fired & events);
+    ready_ &= ~(fired & events);  // taken (edge mode)
+  }
   return r;
 }
 
@@ -135,6 +163,11 @@ bool FdWatch::wait_writable(Timeout t) { return wait_one(*this, FdEvents::write,
 void FdWatch::close() noexcept {
   if (closed_) return;
   closed_ = true;
+  if (edge_) {
+    // Out of the epoll set now, before its owner closes the fd.
+    loop_->poller().io_destroy(static_cast<Poller::Io*>(io_));
+    io_ = nullptr;
+  }
   update();
   readers_.notify_all();
   writers_.notify_all();

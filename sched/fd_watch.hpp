@@ -46,6 +46,20 @@ struct FdWake {
   bool bad_fd = false;
 };
 
+// How an FdWatch learns of readiness.
+enum class Readiness {
+  // Every wait sees the fd's state as it is: for any fd, whoever reads it.
+  level,
+  // A wait sees readiness that arrived since the previous wait for it
+  // returned (or since the watch was made), and otherwise parks until new
+  // readiness arrives. Precondition: wait only after the fd said EAGAIN, or
+  // after a read shorter than asked (readiness that was there before is not
+  // reported again) -- what Socket does. No system call per wait, and a ready
+  // fd costs nothing at later polls while its tasklet waits to run: the mode
+  // for servers with many connections.
+  edge,
+};
+
 // Readiness waits on one fd (not owned: FdWatch never closes it). Any number
 // of tasklets may wait for reading, for writing or for either at the same
 // time. The loop watches the fd only while somebody waits. Loop thread only.
@@ -58,9 +72,10 @@ struct FdWake {
 // silently, so only the deadline ends that wait.
 class FdWatch {
  public:
-  // Registers `fd` with the loop (not yet watched). Throws std::logic_error
-  // outside dispatch(), std::invalid_argument for fd < 0.
-  explicit FdWatch(int fd);
+  // Registers `fd` with the loop (level: not yet watched; edge: watched from
+  // now on). Throws std::logic_error outside dispatch(), std::invalid_argument
+  // for fd < 0. (An fd that is not open makes every wait report bad_fd.)
+  explicit FdWatch(int fd, Readiness mode = Readiness::level);
   ~FdWatch();
   FdWatch(const FdWatch&) = delete;
   FdWatch& operator=(const FdWatch&) = delete;
@@ -94,7 +109,9 @@ class FdWatch {
   static void on_ready(void* owner, int events) noexcept;
 
   int fd_;
+  bool edge_;
   bool closed_ = false;
+  int ready_ = 0;  // edge mode: readiness that arrived and no wait has taken yet
   unsigned want_read_ = 0;   // waits on reading (readers_ and either_)
   unsigned want_write_ = 0;  // waits on writing (writers_ and either_)
   int armed_ = 0;  // events the poller watches (may outlast the waiters, see on_ready)

@@ -40,6 +40,11 @@ Wake detail::yield_turn() noexcept {
   return self.wake;
 }
 
+Wake detail::yield_for_poll() noexcept {
+  detail::tls_loop->poll_next();
+  return yield_turn();
+}
+
 Fiber& current_fiber(std::string_view what) {
   if (Fiber* f = detail::running_tasklet()) return *f;
   throw NotInTasklet("weft: " + std::string(what) +

@@ -86,6 +86,11 @@ class Loop {
     }
     switch_to(*next);
   }
+  // The next switch goes to the loop, which polls (unless it polled less than
+  // kPollIntervalNs ago) before the run queue goes on. No-op after quit().
+  void poll_next() noexcept {
+    if (ticks_left_ > 1) ticks_left_ = 1;
+  }
   // The running fiber is done: switch away for good (its stack is reaped by
   // whatever runs next).
   [[noreturn]] void exit_current() noexcept;

@@ -1,7 +1,18 @@
 #pragma once
 // The event-loop seam: the only interface to libev. Its implementation
 // (poller_ev.cpp) is the only file that includes ev.h. Four things: poll with a
-// bound, wake a blocked poll from another thread, watch an fd, watch a signal.
+// bound, wake a blocked poll from another thread, watch an fd (level-triggered
+// through libev, or edge-triggered), watch a signal.
+//
+// Why edge-triggered watches exist beside libev's: a socket's tasklet, woken
+// by readiness, may wait in the run queue while the loop polls again. A
+// level-triggered watch reports that socket again at every such poll, so with
+// thousands of busy connections every poll returned thousands of fds and a
+// round trip's cost grew with the number of connections. An edge-triggered
+// watch reports new readiness only, and needs no system call to re-arm: a
+// ready fd is reported once until its tasklet has consumed it (read until
+// EAGAIN or a short read) and waits again. libev has no edge-triggered mode,
+// so these fds sit in an epoll set of their own, which libev watches as one fd.
 
 #include <cstdint>
 #include <memory>
@@ -38,6 +49,12 @@ class Poller {
 
   // Creates a watch on `fd` (inactive until io_set). Counts as a live watcher.
   Io* io_create(int fd, IoCallback cb, void* owner);
+  // Creates an edge-triggered watch on `fd`, armed for reading and writing
+  // from now on until io_destroy: the callback gets each new readiness once
+  // (kRead, kWrite; both on hang-up or error). io_set does not apply. Returns
+  // nullptr when the fd is not an open file descriptor. Counts as a live
+  // watcher. Throws std::bad_alloc, std::system_error (EPERM: a regular file).
+  Io* io_create_edge(int fd, IoCallback cb, void* owner);
   // Sets which events to watch (0 stops watching). Returns false, watching
   // nothing, when events are asked for and the fd is not an open file
   // descriptor (libev would abort on it).

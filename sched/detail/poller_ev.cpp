@@ -2,16 +2,24 @@
 //
 // One ev_loop per weft loop (ev_loop_new), an ev_async for cross-thread
 // wake-ups, one ev_timer to bound a blocking poll by the earliest deadline of
-// the loop's own timer heap, and ev_io / ev_signal watchers on request.
+// the loop's own timer heap, and ev_io / ev_signal watchers on request. Edge-
+// triggered fd watches live in an epoll set of their own, which one ev_io watches: when it is readable, its events are read out with a
+// non-blocking epoll_wait (see poller.hpp for why).
 // Deadlines themselves are not libev timers: the loop keeps them in its heap so
 // that the fiber record carries no libev type.
 
 #include <ev.h>
 #include <fcntl.h>
+#include <sys/epoll.h>
+#include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
+#include <memory>
 #include <new>
 #include <stdexcept>
+#include <system_error>
+#include <vector>
 
 #include "sched/detail/loop.hpp"
 #include "sched/detail/poller.hpp"
@@ -23,13 +31,23 @@ struct Poller::Impl {
   struct ev_loop* ev = nullptr;
   ev_async async{};
   ev_timer bound{};
+  int edge_fd = -1;  // the epoll set of edge-triggered watches
+  ev_io edge_watch{};  // libev's watch on edge_fd
+  // Edge watches by slot. The kernel's events name a slot and its generation,
+  // not an Io pointer: an fd closed behind its watch's back while a dup keeps
+  // it in the set still reports, and must find nothing rather than freed memory.
+  std::vector<Poller::Io*> edge_slots;
+  std::vector<std::uint32_t> edge_gens;
+  std::vector<std::uint32_t> free_slots;
 };
 
 struct Poller::Io {
-  ev_io w{};
+  ev_io w{};  // level-triggered watches only (w.fd is the fd for both kinds)
   IoCallback cb = nullptr;
   void* owner = nullptr;
   int events = 0;
+  bool edge = false;
+  std::uint32_t slot = 0;  // edge watches: index in Impl::edge_slots
 };
 
 struct Poller::Signal {
@@ -59,6 +77,31 @@ void on_io(struct ev_loop*, ev_io* w, int revents) {
   io->cb(io->owner, events);
 }
 
+// Edge events per read-out; more wait for the next poll.
+constexpr int kEdgeBatch = 256;
+
+void on_edges(struct ev_loop* ev, ev_io*, int) {
+  auto* impl = static_cast<Poller::Impl*>(ev_userdata(ev));
+  epoll_event batch[kEdgeBatch];
+  int n;
+  do {
+    n = ::epoll_wait(impl->edge_fd, batch, kEdgeBatch, 0);
+  } while (n < 0 && errno == EINTR);
+  // Callbacks only wake tasklets (none runs before this returns), so no Io of
+  // this batch is destroyed while it is read.
+  for (int i = 0; i < n; ++i) {
+    const std::uint64_t tag = batch[i].data.u64;
+    const auto slot = static_cast<std::uint32_t>(tag);
+    if (impl->edge_gens[slot] != static_cast<std::uint32_t>(tag >> 32)) continue;  // stale
+    Poller::Io* io = impl->edge_slots[slot];
+    const std::uint32_t e = batch[i].events;
+    int events = 0;
+    if (e & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) events |= Poller::kRead;
+    if (e & (EPOLLOUT | EPOLLHUP | EPOLLERR)) events |= Poller::kWrite;
+    io->cb(io->owner, events);
+  }
+}
+
 void on_signal(struct ev_loop*, ev_signal* w, int) {
   auto* s = reinterpret_cast<Poller::Signal*>(w);
   s->cb(s->owner, w->signum);
@@ -73,9 +116,22 @@ Poller::Poller(Loop& loop) : impl_(std::make_unique<Impl>(Impl{loop})) {
   ev_async_init(&impl_->async, on_async);
   ev_async_start(impl_->ev, &impl_->async);
   ev_init(&impl_->bound, on_bound);
+  // The edge-triggered set, made with the loop (an fd for the loop's life, as
+  // libev's own epoll set is).
+  impl_->edge_fd = ::epoll_create1(EPOLL_CLOEXEC);
+  if (impl_->edge_fd < 0) {
+    const int err = errno;
+    ev_async_stop(impl_->ev, &impl_->async);
+    ev_loop_destroy(impl_->ev);
+    throw std::system_error(err, std::generic_category(), "weft: epoll_create1");
+  }
+  ev_io_init(&impl_->edge_watch, on_edges, impl_->edge_fd, EV_READ);
+  ev_io_start(impl_->ev, &impl_->edge_watch);
 }
 
 Poller::~Poller() {
+  ev_io_stop(impl_->ev, &impl_->edge_watch);
+  ::close(impl_->edge_fd);
   ev_timer_stop(impl_->ev, &impl_->bound);
   ev_async_stop(impl_->ev, &impl_->async);
   ev_loop_destroy(impl_->ev);
@@ -108,7 +164,37 @@ Poller::Io* Poller::io_create(int fd, IoCallback cb, void* owner) {
   return io;
 }
 
+Poller::Io* Poller::io_create_edge(int fd, IoCallback cb, void* owner) {
+  if (fd < 0) throw std::invalid_argument("weft: cannot watch a negative file descriptor");
+  Impl& im = *impl_;
+  if (im.free_slots.empty()) {
+    im.free_slots.reserve(im.edge_slots.size() + 1);  // so that giving the slot back cannot throw
+    im.edge_gens.push_back(0);  // (first: a failure below leaves a spare generation, harmless)
+    im.edge_slots.push_back(nullptr);
+    im.free_slots.push_back(static_cast<std::uint32_t>(im.edge_slots.size() - 1));
+  }
+  auto io = std::make_unique<Io>();
+  io->cb = cb;
+  io->owner = owner;
+  io->edge = true;
+  io->w.fd = fd;
+  io->slot = im.free_slots.back();
+  epoll_event e{};
+  e.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+  e.data.u64 = (std::uint64_t{im.edge_gens[io->slot]} << 32) | io->slot;
+  if (::epoll_ctl(im.edge_fd, EPOLL_CTL_ADD, fd, &e) != 0) {
+    const int err = errno;
+    if (err == EBADF) return nullptr;
+    throw std::system_error(err, std::generic_category(), "weft: epoll_ctl(EPOLL_CTL_ADD)");
+  }
+  im.free_slots.pop_back();
+  im.edge_slots[io->slot] = io.get();
+  ++impl_->loop.counters().live_watchers;
+  return io.release();
+}
+
 bool Poller::io_set(Io* io, int events) noexcept {
+  if (io->edge) return true;
   if (io->events == events) return true;
   ev_io_stop(impl_->ev, &io->w);
   io->events = 0;
@@ -127,7 +213,18 @@ bool Poller::io_set(Io* io, int events) noexcept {
 
 void Poller::io_destroy(Io* io) noexcept {
   if (io == nullptr) return;
-  ev_io_stop(impl_->ev, &io->w);
+  if (io->edge) {
+    // Fails harmlessly when the fd was closed already (the kernel dropped it,
+    // or a dup keeps a registration whose events the new generation ignores).
+    Impl& im = *impl_;
+    epoll_event unused{};
+    ::epoll_ctl(im.edge_fd, EPOLL_CTL_DEL, io->w.fd, &unused);
+    im.edge_slots[io->slot] = nullptr;
+    ++im.edge_gens[io->slot];
+    im.free_slots.push_back(io->slot);  // capacity reserved when the slot was made
+  } else {
+    ev_io_stop(impl_->ev, &io->w);
+  }
   --impl_->loop.counters().live_watchers;
   delete io;
 }
