@@ -13,28 +13,7 @@
 // the server share it, so round trips/s say something only when the generator
 // costs no more per round trip than the server; its own CPU time per round
 // trip (CLOCK_PROCESS_CPUTIME_ID) is printed beside the servers' so that a
-// reader can check. It does the least a client can:
-//  - K messages in flight on each connection (pipelining; depth_for() picks
-//    K): it writes K*64 bytes in one write and counts K round trips when all
-//    K*64 bytes have come back.
-//  - SO_RCVLOWAT = K*64 on its sockets: it is woken once per complete batch,
-//    however the server's echo was cut up, and one read takes it all.
-//  - one epoll_wait for up to 1,024 ready connections, no epoll_ctl and no
-//    allocation once set up; with one connection no epoll at all, but a
-//    blocking recv(MSG_WAITALL).
-// So per batch it makes one read and one write, as a server must; nearly all
-// of either side's time is the kernel's TCP work for those two calls, so the
-// generator costs about what the libev server costs (it saves only libev's
-// small dispatch) and less than any heavier server. Pipelining divides both
-// sides' cost per round trip by about K and cannot tip that balance as long
-// as K*64 <= 4 KiB, the servers' read buffer. Larger batches would make the
-// generator cheaper, but each server would then echo a stream in 4 KiB
-// chunks per wake-up instead of one batch (libev polls again between chunks,
-// weft's handler loops) and the comparison would no longer be about small
-// messages; so K*64 stays within 4 KiB, and a server still reads and echoes
-// one batch per wake-up, as it would a single message.
-// Consequence: round trips/s compare truly while weft is no cheaper than
-// libev; the CPU per round trip compares in any case.
+// reader can check. The generator: echo_generator.hpp.
 //
 // Connections: RLIMIT_NOFILE is raised to its hard limit here and in both
 // servers; N is capped (and the cap printed) when that or the ephemeral ports
@@ -52,48 +31,37 @@
 
 #include <fcntl.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <signal.h>
-#include <sys/epoll.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <cmath>
-#include <cstdarg>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "bench/bench_net.hpp"
 #include "bench/bench_util.hpp"
+#include "bench/echo_generator.hpp"
+#include "bench/echo_process.hpp"
 #include "bench/libev_servers.hpp"
 #include "examples/io/echo.hpp"
 #include "io/server.hpp"
 #include "tasklet/dispatch.hpp"
 
-#ifndef IP_BIND_ADDRESS_NO_PORT
-#define IP_BIND_ADDRESS_NO_PORT 24
-#endif
+
+using namespace echo_bench;
 
 namespace {
 
-constexpr std::size_t kMessage = 64;
-constexpr std::size_t kMaxBatch = 4096;  // the servers' read buffer; K * kMessage stays within it
 const std::vector<long> kCurve = {1, 64, 1000, 10000};
-constexpr long kPerSource = 2000;       // client sockets per loopback source address
-constexpr long kConnectWindow = 512;    // connections opened but not yet answered, at most
-constexpr double kSetupLimit = 15.0;    // seconds for every connection to be answered once
 constexpr long kReservedFds = 64;       // descriptors a process needs besides its connections
-constexpr int kEvents = 1024;           // epoll_wait's batch
 
 // Messages in flight on each connection at N connections. One connection is
 // the latency case: one message, no pipelining. Beyond it 16 (1 KiB a
@@ -102,111 +70,6 @@ int depth_for(long conns) { return conns <= 1 ? 1 : 16; }
 
 enum Slot { kWeft = 0, kLibev = 1 };
 const char* const kNames[] = {"weft", "libev"};
-
-// The server child of the current run; killed and reaped on every way out.
-volatile pid_t g_child = -1;
-// Whether client sockets are bound to 127.0.0.2, 127.0.0.3, ... (off after a refusal).
-bool g_sources = true;
-
-void stop_child() {
-  const pid_t pid = g_child;
-  if (pid > 0) {
-    g_child = -1;
-    ::kill(pid, SIGKILL);
-    ::waitpid(pid, nullptr, 0);
-  }
-}
-
-[[noreturn]] void fail(const char* fmt, ...) {
-  stop_child();
-  std::fputs("bench echo: ", stderr);
-  va_list ap;
-  va_start(ap, fmt);
-  std::vfprintf(stderr, fmt, ap);
-  va_end(ap);
-  std::fputc('\n', stderr);
-  std::exit(1);
-}
-
-void on_fatal_signal(int sig) {  // kill, waitpid, signal and raise are async-signal-safe
-  stop_child();
-  ::signal(sig, SIG_DFL);
-  ::raise(sig);
-}
-
-std::string errno_text(int err) { return std::strerror(err); }
-
-std::string with_commas(long v) {
-  std::string s = std::to_string(v);
-  for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3) s.insert(static_cast<std::size_t>(i), ",");
-  return s;
-}
-
-// Raises the soft RLIMIT_NOFILE as far as the hard limit (and fs.nr_open)
-// allow; returns the soft limit now in force.
-long raise_fd_limit() {
-  rlimit rl{};
-  if (::getrlimit(RLIMIT_NOFILE, &rl) != 0) return 1024;
-  if (rl.rlim_cur != rl.rlim_max) {
-    rlimit want = rl;
-    want.rlim_cur = rl.rlim_max;
-    if (::setrlimit(RLIMIT_NOFILE, &want) != 0 && rl.rlim_max == RLIM_INFINITY) {
-      long nr_open = 0;
-      std::ifstream("/proc/sys/fs/nr_open") >> nr_open;
-      if (nr_open > 0) {
-        want.rlim_cur = static_cast<rlim_t>(nr_open);
-        ::setrlimit(RLIMIT_NOFILE, &want);
-      }
-    }
-    ::getrlimit(RLIMIT_NOFILE, &rl);
-  }
-  return rl.rlim_cur == RLIM_INFINITY ? (1L << 30) : static_cast<long>(rl.rlim_cur);
-}
-
-// CPU time (user + system) of process `pid` so far, seconds.
-double process_cpu_seconds(pid_t pid) {
-  std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
-  std::string s((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-  const auto close = s.rfind(')');
-  if (close == std::string::npos) return 0;
-  // Fields after the command: state is field 3; utime and stime are 14 and 15.
-  std::vector<std::string> fields;
-  std::size_t i = close + 2;
-  while (i < s.size() && fields.size() < 13) {
-    const auto sp = s.find(' ', i);
-    fields.push_back(s.substr(i, sp - i));
-    i = sp + 1;
-  }
-  if (fields.size() < 13) return 0;
-  const double ticks = static_cast<double>(::sysconf(_SC_CLK_TCK));
-  return (std::stod(fields[11]) + std::stod(fields[12])) / ticks;
-}
-
-// CPU time of this process (the generator), seconds.
-double own_cpu_seconds() {
-  timespec ts;
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
-
-// The kernel's count of connections dropped because an accept queue was full
-// (TcpExt ListenOverflows in /proc/net/netstat; -1 when unreadable).
-long listen_overflows() {
-  std::ifstream f("/proc/net/netstat");
-  std::string names;
-  std::string values;
-  while (std::getline(f, names) && std::getline(f, values)) {
-    if (names.rfind("TcpExt:", 0) != 0) continue;
-    std::istringstream n(names);
-    std::istringstream v(values);
-    std::string name;
-    std::string value;
-    while (n >> name && v >> value) {
-      if (name == "ListenOverflows") return std::stol(value);
-    }
-  }
-  return -1;
-}
 
 void serve_weft(int listen_fd) {
   weft::dispatch([listen_fd] {
@@ -238,284 +101,6 @@ pid_t start_server(Slot slot, sockaddr_in& addr) {
   ::close(lfd);
   return pid;
 }
-
-struct Timing {
-  double warmup;   // seconds of load after set-up, before measuring
-  double measure;  // seconds measured
-};
-
-// One run's figures.
-struct Figures {
-  double rate = 0;         // round trips per second
-  double server_us = 0;    // server CPU microseconds per round trip
-  double server_busy = 0;  // server CPU seconds per second (1: a core saturated)
-  double gen_us = 0;       // generator CPU microseconds per round trip
-  double gen_busy = 0;     // generator CPU seconds per second
-};
-
-// How a run ended.
-struct Outcome {
-  enum Kind { measured, capped, failed } kind = measured;
-  Figures figures;
-  long reached = 0;         // capped: the connections the generator could open
-  std::string problem;      // capped or failed: why
-  long overflows = 0;       // accept queue overflows during set-up (all of the host's listeners)
-};
-
-// The load generator for one run: `conns` connections to `to`, `depth`
-// messages in flight on each.
-class Generator {
- public:
-  Generator(const sockaddr_in& to, long conns, int depth)
-      : to_(to),
-        conns_(conns),
-        depth_(depth),
-        batch_(static_cast<std::size_t>(depth) * kMessage),
-        fds_(static_cast<std::size_t>(conns), -1),
-        got_(static_cast<std::size_t>(conns), 0),
-        answered_(static_cast<std::size_t>(conns), 0) {
-    // Source addresses 127.0.0.2 + i / kPerSource must stay within 127.0.0.0/8.
-    if (conns / kPerSource >= 0xfffffdL) fail("%ld connections: too many for 127.0.0.0/8", conns);
-    std::memset(msg_, 'e', sizeof msg_);
-    ep_ = ::epoll_create1(EPOLL_CLOEXEC);
-    if (ep_ < 0) fail("epoll_create1: %s", std::strerror(errno));
-  }
-  Generator(const Generator&) = delete;
-  Generator& operator=(const Generator&) = delete;
-  // Closes every connection with a reset (SO_LINGER 0: no TIME_WAIT).
-  ~Generator() {
-    for (int fd : fds_) {
-      if (fd >= 0) ::close(fd);
-    }
-    ::close(ep_);
-  }
-
-  // Connects all, loads the server `server` for t.warmup and then t.measure seconds.
-  Outcome run(pid_t server, const Timing& t) {
-    Outcome out;
-    const long overflows0 = listen_overflows();
-    if (!connect_all(out)) return out;
-    const long overflows1 = listen_overflows();
-    if (overflows0 >= 0 && overflows1 >= 0) out.overflows = overflows1 - overflows0;
-    const bool blocking = conns_ == 1;
-    if (blocking && !make_blocking(fds_[0], out)) return out;
-    const auto ready = std::chrono::steady_clock::now();
-    while (bench::seconds_since(ready) < t.warmup) {
-      if (!(blocking ? ping(out) : pump(out))) return out;
-    }
-    const long trips0 = trips_;
-    const double server0 = process_cpu_seconds(server);
-    const double own0 = own_cpu_seconds();
-    const auto m0 = std::chrono::steady_clock::now();
-    double secs = 0;
-    while ((secs = bench::seconds_since(m0)) < t.measure) {
-      if (!(blocking ? ping(out) : pump(out))) return out;
-    }
-    const double own_cpu = own_cpu_seconds() - own0;
-    const double server_cpu = process_cpu_seconds(server) - server0;
-    const double trips = static_cast<double>(trips_ - trips0);
-    if (trips <= 0) {
-      out.kind = Outcome::failed;
-      char what[64];
-      std::snprintf(what, sizeof what, "no round trip completed in %.1f s", t.measure);
-      out.problem = what;
-      return out;
-    }
-    out.figures = {trips / secs, server_cpu * 1e6 / trips, server_cpu / secs, own_cpu * 1e6 / trips,
-                   own_cpu / secs};
-    return out;
-  }
-
- private:
-  static bool resource_error(int err) {
-    // EAGAIN from connect: no free local port.
-    return err == EMFILE || err == ENFILE || err == EADDRNOTAVAIL || err == EAGAIN ||
-           err == ENOBUFS || err == ENOMEM || err == EADDRINUSE;
-  }
-
-  static bool failed(Outcome& out, std::string problem) {
-    out.kind = Outcome::failed;
-    out.problem = std::move(problem);
-    return false;
-  }
-
-  // Opens connection i (non-blocking; the connect is under way). Returns -1
-  // with errno set when the kernel refuses.
-  int open_one(long i) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0) return -1;
-    const int one = 1;
-    const linger reset{1, 0};
-    const int lowat = static_cast<int>(batch_);
-    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
-    ::setsockopt(fd, SOL_SOCKET, SO_RCVLOWAT, &lowat, sizeof lowat);
-    if (g_sources) {
-      // 127.0.0.2 + i / kPerSource, within 127.0.0.0/8 (checked by the constructor).
-      sockaddr_in from{};
-      from.sin_family = AF_INET;
-      from.sin_addr.s_addr = htonl(0x7f000002u + static_cast<std::uint32_t>(i / kPerSource));
-      ::setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
-      if (::bind(fd, reinterpret_cast<const sockaddr*>(&from), sizeof from) != 0) {
-        std::fprintf(stderr,
-                     "bench echo: cannot bind a client socket to a loopback source address (%s);"
-                     " all connections come from 127.0.0.1\n",
-                     std::strerror(errno));
-        g_sources = false;
-      }
-    }
-    if (::connect(fd, reinterpret_cast<const sockaddr*>(&to_), sizeof to_) != 0 &&
-        errno != EINPROGRESS) {
-      const int err = errno;
-      ::close(fd);
-      errno = err;
-      return -1;
-    }
-    return fd;
-  }
-
-  // Opens every connection, at most kConnectWindow unanswered at a time, and
-  // waits until each has had its first batch echoed (the server accepted it
-  // and serves it); then sends a batch on each. False (and `out` says why)
-  // when that cannot be done.
-  bool connect_all(Outcome& out) {
-    long opened = 0;
-    long answered = 0;
-    long connected = 0;
-    const auto t0 = std::chrono::steady_clock::now();
-    while (answered < conns_) {
-      while (opened < conns_ && opened - answered < kConnectWindow) {
-        const int fd = open_one(opened);
-        if (fd < 0) {
-          const int err = errno;
-          if (!resource_error(err)) return failed(out, "connect: " + errno_text(err));
-          out.kind = Outcome::capped;
-          out.reached = opened;
-          out.problem = "the generator could open only " + with_commas(opened) +
-                        " connections (" + errno_text(err) + ")";
-          return false;
-        }
-        epoll_event ev{};
-        ev.events = EPOLLOUT;
-        ev.data.u32 = static_cast<std::uint32_t>(opened);
-        if (::epoll_ctl(ep_, EPOLL_CTL_ADD, fd, &ev) != 0) fail("epoll_ctl: %s", std::strerror(errno));
-        fds_[static_cast<std::size_t>(opened++)] = fd;
-      }
-      if (bench::seconds_since(t0) > kSetupLimit) {
-        return failed(out, "after " + std::to_string(static_cast<int>(kSetupLimit)) + " s only " +
-                               with_commas(answered) + " of " + with_commas(conns_) +
-                               " connections were answered (" + with_commas(connected) +
-                               " connected)");
-      }
-      const int n = ::epoll_wait(ep_, events_, kEvents, 100);
-      for (int k = 0; k < n; ++k) {
-        const std::uint32_t i = events_[k].data.u32;
-        if (answered_[i] == 0) {  // the connect finished
-          int err = 0;
-          socklen_t len = sizeof err;
-          ::getsockopt(fds_[i], SOL_SOCKET, SO_ERROR, &err, &len);
-          if (err != 0) return failed(out, "connect: " + errno_text(err));
-          epoll_event ev{};
-          ev.events = EPOLLIN;
-          ev.data.u32 = i;
-          if (::epoll_ctl(ep_, EPOLL_CTL_MOD, fds_[i], &ev) != 0) {
-            fail("epoll_ctl: %s", std::strerror(errno));
-          }
-          answered_[i] = 1;
-          ++connected;
-          if (!send_batch(i, out)) return false;
-          continue;
-        }
-        // Its first batch coming back: it stays idle until every connection is answered.
-        const ssize_t r = ::read(fds_[i], buf_, batch_ - got_[i]);
-        if (r > 0) {
-          got_[i] += static_cast<std::uint32_t>(r);
-          if (got_[i] == batch_) {
-            got_[i] = 0;
-            answered_[i] = 2;
-            ++answered;
-          }
-        } else if (r == 0 || (errno != EAGAIN && errno != EINTR)) {
-          return failed(out, r == 0 ? "the server closed a connection" : "read: " + errno_text(errno));
-        }
-      }
-    }
-    // Every connection was answered: now all load the server at once.
-    for (long i = 0; i < conns_; ++i) {
-      if (!send_batch(static_cast<std::uint32_t>(i), out)) return false;
-    }
-    return true;
-  }
-
-  bool send_batch(std::uint32_t i, Outcome& out) {
-    const ssize_t w = ::send(fds_[i], msg_, batch_, MSG_NOSIGNAL);
-    if (w == static_cast<ssize_t>(batch_)) return true;
-    // The whole batch was echoed before this write, so the send buffer has room.
-    return failed(out, w < 0 ? "write: " + errno_text(errno) : "a short write");
-  }
-
-  bool on_readable(std::uint32_t i, Outcome& out) {
-    const ssize_t r = ::read(fds_[i], buf_, batch_ - got_[i]);
-    if (r > 0) {
-      got_[i] += static_cast<std::uint32_t>(r);
-      if (got_[i] < batch_) return true;
-      got_[i] = 0;
-      trips_ += depth_;
-      return send_batch(i, out);
-    }
-    if (r < 0 && (errno == EAGAIN || errno == EINTR)) return true;
-    return failed(out, r == 0 ? "the server closed a connection" : "read: " + errno_text(errno));
-  }
-
-  // One epoll_wait and the connections it reports.
-  bool pump(Outcome& out) {
-    const int n = ::epoll_wait(ep_, events_, kEvents, 100);
-    for (int k = 0; k < n; ++k) {
-      if (!on_readable(events_[k].data.u32, out)) return false;
-    }
-    return true;
-  }
-
-  // The single connection, blocking (with a time limit, so a silent server
-  // still ends the run).
-  bool make_blocking(int fd, Outcome& out) {
-    ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
-    const timeval limit{0, 500000};
-    if (::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit) != 0 ||
-        ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof limit) != 0) {
-      return failed(out, "setsockopt: " + errno_text(errno));
-    }
-    return true;
-  }
-
-  // One round trip of the single connection: its batch in flight comes back
-  // (one blocking recv), the next goes out.
-  bool ping(Outcome& out) {
-    const ssize_t r = ::recv(fds_[0], buf_, batch_, MSG_WAITALL);
-    if (r != static_cast<ssize_t>(batch_)) {
-      if (r < 0 && errno == EAGAIN) return failed(out, "the server did not answer within 0.5 s");
-      if (r < 0 && errno == EINTR) return true;
-      return failed(out, r == 0 ? "the server closed the connection"
-                                : r < 0 ? "read: " + errno_text(errno) : "a short read");
-    }
-    trips_ += depth_;
-    return send_batch(0, out);
-  }
-
-  sockaddr_in to_;
-  long conns_;
-  int depth_;
-  std::size_t batch_;
-  int ep_ = -1;
-  std::vector<int> fds_;
-  std::vector<std::uint32_t> got_;     // bytes of the batch in flight that came back
-  std::vector<std::uint8_t> answered_;  // set-up: 0 connecting, 1 first batch out, 2 answered
-  long trips_ = 0;
-  char msg_[kMaxBatch];
-  char buf_[kMaxBatch];
-  epoll_event events_[kEvents];
-};
-
 Outcome run_once(Slot slot, long conns, int depth, const Timing& t) {
   sockaddr_in addr;
   const pid_t pid = start_server(slot, addr);
