@@ -90,9 +90,12 @@ std::size_t hook_describe(const Fiber& f, char* buf, std::size_t n) noexcept {
     put("tasklet-", 8);
     put_number(r.id);
   }
-  put("' (stack of ", 12);
-  put_number(r.stack.usable() / 1024);
-  put(" KiB; raise it with SpawnOptions::stack_size)", 45);
+  put("'", 1);
+  if (r.stack.base != nullptr) {  // an overflow: say how large the stack was
+    put(" (stack of ", 11);
+    put_number(r.stack.usable() / 1024);
+    put(" KiB; raise it with SpawnOptions::stack_size)", 45);
+  }
   if (used < n) buf[used] = '\0';
   return used;
 }
