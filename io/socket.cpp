@@ -190,19 +190,25 @@ void Socket::give_way() {
   if (detail::yield_for_poll() == Wake::killed) throw TaskletExit{};
 }
 
-void Socket::park(Op op, LazyDeadline& d, std::string_view target) {
+FdWake Socket::await(Op op, LazyDeadline& d) {
   streak_ = 0;
   if (!watch_) watch_ = std::make_unique<FdWatch>(fd_, Readiness::edge);  // waits follow EAGAIN
   const bool write = op == Op::write || op == Op::connect || op == Op::wait_write;
-  const Deadline& deadline = d.get();
-  const FdWake r = watch_->wait(write ? FdEvents::write : FdEvents::read, deadline);
+  return watch_->wait(write ? FdEvents::write : FdEvents::read, d.get());
+}
+
+void Socket::park(Op op, LazyDeadline& d, std::string_view target) {
+  check_wake(op, await(op, d), d, target);
+}
+
+void Socket::check_wake(Op op, const FdWake& r, LazyDeadline& d, std::string_view target) const {
   if (r.closed) {
     throw SocketClosedError("weft: " + op_text(static_cast<int>(op), describe()) +
                             " failed: the socket was closed while waiting");
   }
   if (r.wake != Wake::ready) {
-    check_wake(r.wake, deadline,
-               op_text(static_cast<int>(op), target.empty() ? describe() : std::string(target)));
+    weft::check_wake(r.wake, d.get(),
+                     op_text(static_cast<int>(op), target.empty() ? describe() : std::string(target)));
   }
   if (r.bad_fd) throw_closed_behind(op);
 }
@@ -280,13 +286,12 @@ std::size_t Socket::read(void* buf, std::size_t n, LazyDeadline& d) {
   check_open(Op::read);
   if (n == 0) return 0;
   if (drained_) {
-    try {
-      park(Op::read, d);
-    } catch (const TimeoutError&) {
+    const FdWake w = await(Op::read, d);
+    if (w.wake == Wake::timed_out && !w.closed) {
       const long r = read_nowait(buf, n);  // the skipped attempt: data may be there after all
       if (r >= 0) return static_cast<std::size_t>(r);
-      throw;
     }
+    check_wake(Op::read, w, d);
   }
   for (;;) {
     const long r = read_nowait(buf, n);

@@ -27,6 +27,7 @@
 namespace weft {
 
 class FdWatch;
+struct FdWake;
 class BufferedStream;
 
 // Options of a connecting socket.
@@ -174,8 +175,13 @@ class Socket {
   // addresses it tries; a timeout names `target` (the endpoint when empty).
   static Socket connect(const Endpoint& to, detail::LazyDeadline& d, const SocketOptions& o,
                         std::string_view target);
-  // Parks for readiness under d. Throws SocketClosedError, IoError (EBADF),
-  // TaskletExit, or the TimeoutError for `op` on `target` (default: describe()).
+  // Parks for readiness under d and says how the wait ended.
+  FdWake await(Op op, detail::LazyDeadline& d);
+  // Throws what a wait's end means for `op`: SocketClosedError, TaskletExit,
+  // the TimeoutError for `op` on `target` (default: describe()), IoError (EBADF).
+  void check_wake(Op op, const FdWake& r, detail::LazyDeadline& d,
+                  std::string_view target = {}) const;
+  // await() then check_wake().
   void park(Op op, detail::LazyDeadline& d, std::string_view target = {});
   void check_open(Op op) const;
   [[noreturn]] void throw_errno(Op op, int err) const;

@@ -8,6 +8,7 @@
 
 #include "io/detail/buffer_pool.hpp"
 #include "sched/errors.hpp"
+#include "sched/fd_watch.hpp"
 
 namespace weft {
 
@@ -101,21 +102,19 @@ bool BufferedStream::fill(LazyDeadline& d, std::size_t limit) {
     bool attempted = false;
     for (;;) {
       if (attempted || socket_->drained_) {  // see Socket::drained_
-        try {
-          socket_->park(Socket::Op::read, d);
-        } catch (const TimeoutError&) {
-          if (attempted) throw;
+        const FdWake w = socket_->await(Socket::Op::read, d);
+        if (w.wake == Wake::timed_out && !w.closed && !attempted) {
           // The attempt the drained heuristic skipped: make it now; then the timeout stands.
           make_room(limit);
           const long r = socket_->read_nowait(rbuf_, rcap_);
-          if (r < 0) {
-            release_input();
-            throw;
+          if (r >= 0) {
+            rend_ = static_cast<std::size_t>(r);
+            if (r == 0) release_input();
+            return r > 0;
           }
-          rend_ = static_cast<std::size_t>(r);
-          if (r == 0) release_input();
-          return r > 0;
+          release_input();
         }
+        socket_->check_wake(Socket::Op::read, w, d);
       }
       attempted = true;
       make_room(limit);
