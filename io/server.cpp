@@ -70,6 +70,7 @@ struct ConnectionBody {
 
   void operator()() {
     Socket& s = it->socket;
+    s.set_read_timeouts(st->options.first_bytes_timeout, st->options.idle_timeout);
     try {
       st->handler(s);
     } catch (const TaskletExit&) {
@@ -185,6 +186,10 @@ void check_options(const ServerOptions& o) {
                                 std::to_string(o.accept_backoff.count()) +
                                 " ms; it must be positive, or the server spins when file "
                                 "descriptors run out");
+  }
+  if (o.first_bytes_timeout.count() < 0 || o.idle_timeout.count() < 0) {
+    throw std::invalid_argument("weft: ServerOptions::first_bytes_timeout and idle_timeout must "
+                                "not be negative (0: no bound)");
   }
 }
 

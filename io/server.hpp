@@ -34,8 +34,16 @@ struct ServerOptions {
   // Names the server's tasklet and its log lines; default "server <endpoint>".
   std::string name;
   // At most this many connections at once (0: no limit). At the limit the
-  // server stops accepting, so new connections wait in the kernel's backlog.
-  std::size_t max_connections = 0;
+  // server stops accepting, so new connections wait in the kernel's backlog
+  // (none is dropped by the server); it resumes as connections close.
+  std::size_t max_connections = 10'000;
+  // How long the handler's reads (those called with the default timeout) wait
+  // for a connection's first bytes, and for more data after that; a read that
+  // waits longer throws TimeoutError, which ends the connection (logged at
+  // debug level). Zero: no bound. So silent or stalled peers cannot hold a
+  // connection's fd and tasklet forever. See Socket::set_read_timeouts.
+  std::chrono::milliseconds first_bytes_timeout{10'000};
+  std::chrono::milliseconds idle_timeout{60'000};
   // The listening socket's options (backlog, reuseaddr, reuseport, nodelay...).
   ListenOptions listen;
   // How long accepting pauses when the process (EMFILE) or the system (ENFILE)

@@ -243,7 +243,7 @@ void Socket::wait_readable(Timeout t) {
   const Now now = ready_now(fd_, POLLIN);
   if (now == Now::bad_fd) throw_closed_behind(Op::wait_read);
   if (now == Now::ready) return;
-  LazyDeadline d(t);
+  LazyDeadline d(read_timeout(t));
   park(Op::wait_read, d);
 }
 
@@ -273,6 +273,7 @@ long Socket::read_nowait(void* buf, std::size_t n) {
     const ssize_t r = ::read(fd_, buf, n);
     if (r >= 0) {
       drained_ = r > 0 && static_cast<std::size_t>(r) < n;
+      got_data_ |= r > 0;
       return static_cast<long>(r);
     }
     const int err = errno;
@@ -301,7 +302,7 @@ std::size_t Socket::read(void* buf, std::size_t n, LazyDeadline& d) {
 }
 
 std::size_t Socket::read(std::span<char> buf, Timeout t) {
-  LazyDeadline d(t);
+  LazyDeadline d(read_timeout(t));
   return read(buf.data(), buf.size(), d);
 }
 
@@ -320,7 +321,7 @@ void Socket::read_exactly(void* buf, std::size_t n, LazyDeadline& d, const char*
 }
 
 void Socket::read_exactly(std::span<char> buf, Timeout t) {
-  LazyDeadline d(t);
+  LazyDeadline d(read_timeout(t));
   read_exactly(buf.data(), buf.size(), d, "read_exactly");
 }
 

@@ -12,6 +12,7 @@
 // that may park takes a Timeout (default: the enclosing DeadlineScope) and
 // throws TimeoutError when it passes, TaskletExit when the tasklet is killed.
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -116,6 +117,24 @@ class Socket {
   // Parks until the socket is readable (data, EOF or an error is pending).
   // Throws SocketClosedError, TimeoutError, TaskletExit.
   void wait_readable(Timeout t = current);
+
+  // Bounds how long a read called with the default timeout (`current`) waits:
+  // `first_bytes` until a read has returned data, `idle` after that (zero: no
+  // bound). It applies to each call (read, read_exactly, wait_readable and
+  // BufferedStream's reads), within any enclosing DeadlineScope; a call given
+  // its own timeout is not bounded by it. serve() sets them on every
+  // connection from ServerOptions.
+  void set_read_timeouts(std::chrono::nanoseconds first_bytes,
+                         std::chrono::nanoseconds idle) noexcept {
+    first_bytes_ns_ = first_bytes.count();
+    idle_ns_ = idle.count();
+  }
+  // The timeout a read called with `t` waits under (see set_read_timeouts).
+  Timeout read_timeout(Timeout t) const noexcept {
+    if (t.kind() != Timeout::Kind::current) return t;
+    const std::int64_t bound = got_data_ ? idle_ns_ : first_bytes_ns_;
+    return bound > 0 ? Timeout(std::chrono::nanoseconds(bound)) : t;
+  }
   // Parks until the socket is writable. Throws as wait_readable.
   void wait_writable(Timeout t = current);
 
@@ -205,6 +224,9 @@ class Socket {
   // same way). Correct with the edge-triggered watch too: the buffer was
   // empty at that read, so whatever arrives after it is reported.
   bool drained_ = false;
+  bool got_data_ = false;  // a read has returned data (read_timeout: idle, not first_bytes)
+  std::int64_t first_bytes_ns_ = 0;  // set_read_timeouts (0: none)
+  std::int64_t idle_ns_ = 0;
   // IO calls since this socket last parked or gave way. A socket whose reads
   // and writes keep succeeding (a peer streaming as fast as it can) never
   // parks: every kIoBudget calls it yields, and the loop polls before it runs

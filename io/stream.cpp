@@ -169,7 +169,7 @@ void BufferedStream::throw_eof(const std::string& what, std::size_t got) const {
 // ---------------------------------------------------------------- reading
 
 std::string BufferedStream::read_line(Timeout t) {
-  LazyDeadline d(t);
+  LazyDeadline d(socket_->read_timeout(t));
   std::size_t scanned = 0;  // bytes after rpos_ already known to hold no LF
   for (;;) {
     if (rbuf_ != nullptr && rend_ > rpos_ + scanned) {
@@ -220,7 +220,7 @@ std::string BufferedStream::read_until(std::string_view delimiter, Timeout t,
                                        std::size_t max_size) {
   if (delimiter.empty()) throw std::invalid_argument("weft: read_until with an empty delimiter");
   if (max_size == 0) max_size = options_.max_line;
-  LazyDeadline d(t);
+  LazyDeadline d(socket_->read_timeout(t));
   std::size_t scanned = 0;  // bytes after rpos_ already known not to start the delimiter
   for (;;) {
     const std::size_t have = rend_ - rpos_;
@@ -252,7 +252,7 @@ std::string BufferedStream::read_bytes(std::size_t n, Timeout t) {
                                 "): more than a string can hold (a negative count converted "
                                 "to size_t?)");
   }
-  LazyDeadline d(t);
+  LazyDeadline d(socket_->read_timeout(t));
   std::string out(n, '\0');
   std::size_t got = std::min(n, rend_ - rpos_);
   if (got > 0) {
@@ -292,7 +292,7 @@ std::size_t BufferedStream::read(std::span<char> into, Timeout t) {
   const std::size_t n = into.size();
   if (n == 0) return 0;
   if (rend_ == rpos_) {
-    LazyDeadline d(t);
+    LazyDeadline d(socket_->read_timeout(t));
     if (n >= BufferPool::kBlockSize) return socket_->read(buf, n, d);
     if (!fill(d, BufferPool::kBlockSize)) return 0;
   }
