@@ -483,7 +483,9 @@ Socket Socket::listen(const Endpoint& at, const ListenOptions& o) {
 Socket Socket::accept(Timeout t) {
   check_open(Op::accept);
   LazyDeadline d(t);
-  take_turn();
+  // No IO budget here (see streak_): in a burst of connections the kernel's
+  // accept queue overflows unless they are taken as fast as they come, and a
+  // server stops accepting at its connection limit anyway.
   for (;;) {
     sockaddr_storage ss{};
     socklen_t len = sizeof ss;
