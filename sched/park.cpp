@@ -70,11 +70,11 @@ Wake park(const Deadline& d) noexcept {
     log(LogLevel::error, "park() called outside a tasklet");
     std::abort();
   }
-  return detail::park_on(*Loop::current(), *self, d);
+  return detail::park_on(*detail::current_loop(), *self, d);
 }
 
 void unpark(Fiber& f, Wake why, bool first) noexcept {
-  detail::unpark_on(*Loop::current(), f, why, first);
+  detail::unpark_on(*detail::current_loop(), f, why, first);
 }
 
 namespace {

@@ -1,6 +1,7 @@
 #include "sched/to_thread.hpp"
 
 #include "sched/detail/loop.hpp"
+#include "sched/extension.hpp"
 #include "sched/park.hpp"
 
 namespace weft::detail {
@@ -8,7 +9,7 @@ namespace weft::detail {
 void run_on_worker(const std::shared_ptr<ThreadJob>& job, const Deadline& d,
                    std::string_view what) {
   Fiber& self = current_fiber("to_thread()");
-  Loop::current()->workers().submit(job);
+  current_loop()->workers().submit(job);
   job->waiter = &self;
   Wake w = Wake::ready;
   while (!job->done) {

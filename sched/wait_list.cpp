@@ -3,6 +3,7 @@
 #include <string>
 
 #include "sched/detail/loop.hpp"
+#include "sched/extension.hpp"
 #include "sched/log.hpp"
 
 namespace weft {
@@ -69,7 +70,7 @@ Wake WaitList::wait(const Deadline& d, Place& place, void* data) noexcept {
     place.ticket_ = ++tls_last_ticket;
   }
   Node n;
-  n.fiber = detail::Loop::current()->running();
+  n.fiber = detail::current_loop()->running();
   n.data = data;
   n.ticket = place.ticket_;
   link(n);

@@ -15,6 +15,7 @@
 #include "sched/detail/remote.hpp"
 #include "sched/detail/worker_pool.hpp"
 #include "sched/errors.hpp"
+#include "sched/extension.hpp"
 
 namespace weft::detail {
 
@@ -267,7 +268,7 @@ void report_stack_overflow(const Fiber& f) noexcept {
     while (*s != 0 && n < sizeof buf - 1) buf[n++] = *s++;
   };
   put("weft: stack overflow in ");
-  Loop* loop = Loop::current();
+  Loop* loop = current_loop();
   if (loop != nullptr && loop->hooks().describe != nullptr) {
     n += loop->hooks().describe(f, buf + n, sizeof buf - 1 - n);
   } else {

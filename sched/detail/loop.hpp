@@ -48,9 +48,6 @@ class Loop {
   Loop(const Loop&) = delete;
   Loop& operator=(const Loop&) = delete;
 
-  // The loop of this thread (nullptr outside dispatch()).
-  static Loop* current() noexcept { return tls_loop; }
-
   // ---- scheduling core (see park.cpp for park/unpark)
   Fiber* running() const noexcept { return current_; }
   bool in_tasklet() const noexcept { return current_ != &main_; }

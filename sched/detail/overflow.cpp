@@ -8,6 +8,7 @@
 #include <mutex>
 
 #include "sched/detail/loop.hpp"
+#include "sched/extension.hpp"
 
 namespace weft::detail {
 
@@ -35,7 +36,7 @@ std::uintptr_t stack_pointer(void* uc) noexcept {
 }
 
 void on_segv(int sig, siginfo_t* info, void* uc) {
-  Loop* loop = Loop::current();
+  Loop* loop = current_loop();
   if (loop != nullptr && loop->in_tasklet()) {
     const Fiber& r = *loop->running();
     const auto base = reinterpret_cast<std::uintptr_t>(r.stack.base);

@@ -3,6 +3,7 @@
 
 #include "sched/detail/fiber.hpp"
 #include "sched/detail/loop.hpp"
+#include "sched/extension.hpp"
 #include "sched/park.hpp"
 #include "sched/wait_list.hpp"
 #include "tasklet/tasklet.hpp"
@@ -114,7 +115,7 @@ TEST_CASE("killing a tasklet that was just unparked with `first` takes it out of
     Tasklet::yield_();
     CHECK(order == "a");
     a.join();
-    CHECK(weft::detail::Loop::current()->runnable() == 0);
+    CHECK(weft::detail::current_loop()->runnable() == 0);
   });
 }
 

@@ -6,6 +6,7 @@
 
 #include "sched/detail/loop.hpp"
 #include "sched/detail/stack_pool.hpp"
+#include "sched/extension.hpp"
 #include "tasklet/tasklet.hpp"
 #include "tests/support/weft_test.hpp"
 
@@ -56,7 +57,7 @@ ChildResult in_child(F body) {
 
 void overflow_in_loop(bool guarded, int yield_every) {
   weft::dispatch([=] {
-    if (!guarded) weft::detail::Loop::current()->stacks().set_guard_budget(0);
+    if (!guarded) weft::detail::current_loop()->stacks().set_guard_budget(0);
     auto t = Tasklet::spawn([=] { return dive(0, yield_every); }, {.name = "deep-diver"});
     t.join();
   });
@@ -82,7 +83,7 @@ TEST_CASE("a tasklet gets its stack at its first run and stacks are reused LIFO"
 
 TEST_CASE("stacks beyond the guard budget are unguarded canary stacks and work the same") {
   run([] {
-    auto& pool = weft::detail::Loop::current()->stacks();
+    auto& pool = weft::detail::current_loop()->stacks();
     pool.set_guard_budget(pool.guarded());
     std::vector<weft::TaskletOf<int>> ts;
     for (int i = 0; i < 200; ++i) {
