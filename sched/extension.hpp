@@ -116,6 +116,9 @@ T* find_tasklet_slot(Fiber& f, TaskletSlot s) noexcept {
 
 // Fires when a parked fiber's deadline passes (park.cpp).
 void on_park_deadline(TimerNode& n) noexcept;
+// Whether armed node `n` still bounds a wait: false for a fiber's timer left
+// armed by a park that has ended (see park_on).
+bool deadline_pending(const TimerNode& n) noexcept;
 
 // park(d) for `self`, the running fiber of `loop`.
 inline Wake park_on(Loop& loop, Fiber& self, const Deadline& d) noexcept {
@@ -123,22 +126,29 @@ inline Wake park_on(Loop& loop, Fiber& self, const Deadline& d) noexcept {
     self.kill_pending = false;
     return Wake::killed;
   }
+  // The fiber's timer is lazy: a park that ends before its deadline leaves it
+  // armed, and the next park re-uses it when it fires no later than the new
+  // deadline (on_park_deadline re-arms it then). A connection that reads with
+  // a 60 s idle bound thus costs no heap operation per read, only one per
+  // idle period.
+  self.park_deadline = d.ns();
   if (!d.is_never()) {
     if (d.ns() <= clock_ns()) return Wake::timed_out;
-    self.timer.fire = on_park_deadline;
-    loop.timers().arm(self.timer, d.ns());
+    if (!self.timer.armed() || self.timer.deadline > d.ns()) {
+      self.timer.fire = on_park_deadline;
+      loop.timers().arm(self.timer, d.ns());
+    }
   }
   self.state = FiberState::parked;
   self.wake = Wake::none;
   loop.switch_out();
-  loop.timers().disarm(self.timer);
   return self.wake;
 }
 
-// unpark(f, why, first) on `loop`, f's loop (the running one).
+// unpark(f, why, first) on `loop`, f's loop (the running one). f's timer
+// stays armed (see park_on).
 inline void unpark_on(Loop& loop, Fiber& f, Wake why, bool first) noexcept {
   if (f.state != FiberState::parked) return;
-  loop.timers().disarm(f.timer);
   f.wake = why;
   loop.make_runnable(f, first);
 }

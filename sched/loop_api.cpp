@@ -50,7 +50,7 @@ LoopStats loop_stats() {
   s.live_tasklets = loop.live_fibers();
   s.runnable = loop.runnable();
   s.live_watchers = loop.counters().live_watchers;
-  s.pending_timers = loop.timers().size();
+  s.pending_timers = loop.timers().count_if(&detail::deadline_pending);
   s.live_stacks = loop.stacks().live();
   s.pooled_stacks = loop.stacks().pooled();
   s.guarded_stacks = loop.stacks().guarded();

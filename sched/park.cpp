@@ -25,8 +25,20 @@ std::int64_t saturating_add(std::int64_t a, std::int64_t b) noexcept {
 
 }  // namespace
 
+bool detail::deadline_pending(const detail::TimerNode& n) noexcept {
+  if (n.fire != &on_park_deadline) return true;
+  const Fiber& f = fiber_of(const_cast<detail::TimerNode&>(n));
+  return f.state == detail::FiberState::parked && f.park_deadline != detail::kNever;
+}
+
 void detail::on_park_deadline(detail::TimerNode& n) noexcept {
-  unpark(fiber_of(n), Wake::timed_out);
+  Fiber& f = fiber_of(n);
+  if (f.state != detail::FiberState::parked || f.park_deadline == detail::kNever) return;  // stale
+  if (f.park_deadline > n.deadline) {  // armed for an earlier park: on to this one's deadline
+    f.loop->timers().arm(n, f.park_deadline);
+    return;
+  }
+  unpark(f, Wake::timed_out);
 }
 
 Wake detail::yield_turn() noexcept {

@@ -52,7 +52,9 @@ struct Fiber {
   std::uint8_t teardown_round = 0;  // last exit-time kill round that reached it
   bool ending = false;            // its tasklet is finishing: its slots (ext) are going
   std::size_t rq_slot = 0;        // position in the run queue while queued
-  TimerNode timer;                // this fiber's park deadline
+  TimerNode timer;                // armed at or before park_deadline while parked with one; may
+                                  // stay armed after an earlier wake-up (re-used by the next park)
+  std::int64_t park_deadline = kNever;  // the current park's deadline (loop clock, ns)
   std::int64_t scope_deadline = kNever;  // innermost DeadlineScope (loop clock, ns)
   Fiber* killer = nullptr;        // resumed next when this fiber parks or finishes after kill()
   const char* canary = nullptr;   // unguarded stacks: kCanaryBytes right below the stack, checked

@@ -148,6 +148,7 @@ void Loop::switch_out() noexcept {
 void Loop::exit_current() noexcept {
   Fiber* self = current_;
   self->state = FiberState::finished;
+  timers_.disarm(self->timer);  // a lazy park deadline (see park_on) must not outlive the fiber
   live_.remove(*self);
   if (!self->daemon) --live_nondaemon_;
   Fiber* next;

@@ -38,6 +38,13 @@ class TimerHeap {
   // The sequence number the next arm() will use.
   std::uint64_t next_seq() const noexcept { return next_seq_; }
   std::size_t size() const noexcept { return heap_.size(); }
+  // How many armed nodes satisfy `pred` (O(size): for statistics).
+  template <class Pred>
+  std::size_t count_if(Pred pred) const {
+    std::size_t n = 0;
+    for (const Entry& e : heap_) n += pred(*e.node) ? 1 : 0;
+    return n;
+  }
   bool empty() const noexcept { return heap_.empty(); }
 
  private:

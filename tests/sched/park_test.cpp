@@ -265,4 +265,59 @@ TEST_CASE("current_fiber names the call when used outside a tasklet") {
   CHECK_THROWS_AS(Deadline::from(1.0), weft::NotInTasklet);
 }
 
+
+TEST_CASE("a park woken early leaves its deadline behind: the next park keeps its own deadline") {
+  run([] {
+    weft::detail::Fiber* parked = nullptr;
+    std::vector<Wake> seen;
+    std::vector<double> at;
+    const auto start = weft::now();
+    auto t = Tasklet::spawn([&] {
+      parked = &weft::current_fiber("test");
+      seen.push_back(weft::park(Deadline::from(0.05)));  // woken at once: its timer stays armed
+      at.push_back(since(start));
+      seen.push_back(weft::park(Deadline::from(0.2)));  // later: the stale 50 ms timer must not end it
+      at.push_back(since(start));
+      seen.push_back(weft::park(Deadline::never()));  // no deadline: nothing may end it but unpark
+      at.push_back(since(start));
+      seen.push_back(weft::park(Deadline::from(0.05)));  // earlier than anything armed: on time
+      at.push_back(since(start));
+    });
+    Tasklet::yield_();
+    weft::unpark(*parked, Wake::ready);
+    Tasklet::sleep(0.3);  // past the second park's deadline; the third waits for us
+    REQUIRE(seen.size() == 2);
+    weft::unpark(*parked, Wake::ready);
+    const auto fourth = weft::now();
+    t.join();
+    REQUIRE(seen.size() == 4);
+    CHECK(seen[0] == Wake::ready);
+    CHECK(at[0] < 0.04);
+    CHECK(seen[1] == Wake::timed_out);
+    CHECK(near(at[1], 0.2));
+    CHECK(seen[2] == Wake::ready);
+    CHECK(seen[3] == Wake::timed_out);
+    CHECK(near(since(fourth), 0.05));
+    CHECK(weft::loop_stats().pending_timers == 0);
+  });
+}
+
+TEST_CASE("pending_timers counts only deadlines that still bound a wait") {
+  run([] {
+    weft::detail::Fiber* parked = nullptr;
+    auto t = Tasklet::spawn([&] {
+      parked = &weft::current_fiber("test");
+      weft::park(Deadline::from(10.0));
+      weft::park(Deadline::never());
+    });
+    Tasklet::yield_();
+    CHECK(weft::loop_stats().pending_timers == 1);
+    weft::unpark(*parked, Wake::ready);
+    Tasklet::yield_();  // parked again, without a deadline: the 10 s timer is stale
+    CHECK(weft::loop_stats().pending_timers == 0);
+    weft::unpark(*parked, Wake::ready);
+    t.join();
+  });
+}
+
 }
