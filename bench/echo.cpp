@@ -7,6 +7,14 @@
 // ratio of each. Target (DESIGN.md §9): at every N, server CPU per round trip
 // <= 1.10x libev and round trips/s >= 0.95x.
 //
+// Two phases per N: saturated runs (the generator as fast as the server
+// answers) give round trips/s; paced runs at a fixed offered rate, kPaced of
+// the slower server's saturated rate, give the server CPU per round trip that
+// is compared (echo_c<N>_cpu): at saturation that figure also carries the cost
+// of waking a generator that waits, which grows as a server falls behind the
+// generator (see echo_generator.hpp, "Paced runs"); it is printed too
+// (echo_c<N>_cpu_saturated).
+//
 // Each server runs in a child process on a listening socket made here; the
 // load generator is this process. Both servers face the same generator,
 // alternately, in the same run. On a machine of two cores the generator and
@@ -68,6 +76,12 @@ constexpr long kReservedFds = 64;       // descriptors a process needs besides i
 // batch) at every N, so that round trips/s compare across N.
 int depth_for(long conns) { return conns <= 1 ? 1 : 16; }
 
+// Paced runs offer this fraction of the slower server's saturated rate.
+constexpr double kPaced = 0.7;
+// A paced run that served less than this fraction of the offered rate did
+// not keep up: its figure is not used.
+constexpr double kKeptUp = 0.97;
+
 enum Slot { kWeft = 0, kLibev = 1 };
 const char* const kNames[] = {"weft", "libev"};
 
@@ -101,13 +115,13 @@ pid_t start_server(Slot slot, sockaddr_in& addr) {
   ::close(lfd);
   return pid;
 }
-Outcome run_once(Slot slot, long conns, int depth, const Timing& t) {
+Outcome run_once(Slot slot, long conns, int depth, const Timing& t, double pace = 0) {
   sockaddr_in addr;
   const pid_t pid = start_server(slot, addr);
   Outcome out;
   {
     Generator g(addr, conns, depth);
-    out = g.run(pid, t);
+    out = g.run(pid, t, pace);
   }  // the connections are reset before the server goes
   stop_child();
   return out;
@@ -119,17 +133,44 @@ struct Point {
   long conns = 0;  // what was measured (below `requested` when capped)
   int depth = 1;
   std::string cap;  // why conns < requested
-  std::vector<Figures> samples[2];
+  std::vector<Figures> samples[2];  // saturated runs
+  double pace = 0;                  // the paced runs' offered rate (0: none ran)
+  std::vector<Figures> paced[2];    // paced runs that kept up
+  long short_paced[2] = {0, 0};     // paced runs that did not
   std::vector<std::string> problems[2];  // failed runs
   long overflows[2] = {0, 0};
   bool measured[2] = {false, false};
 
-  double med(int slot, double Figures::*field) const {
+  double med(int slot, double Figures::*field) const { return median_of(samples[slot], field); }
+  double paced_med(int slot, double Figures::*field) const { return median_of(paced[slot], field); }
+  static double median_of(const std::vector<Figures>& fs, double Figures::*field) {
     std::vector<double> v;
-    for (const Figures& f : samples[slot]) v.push_back(f.*field);
+    for (const Figures& f : fs) v.push_back(f.*field);
     return v.empty() ? std::nan("") : bench::median(v);
   }
 };
+
+// The paced runs of `p`: at kPaced of the slower saturated rate.
+void measure_paced(const bench::Args& args, Point& p, const Timing& t) {
+  double slower = 0;
+  for (int slot : {kWeft, kLibev}) {
+    const double r = p.med(slot, &Figures::rate);
+    if (!std::isnan(r) && (slower == 0 || r < slower)) slower = r;
+  }
+  if (slower <= 0) return;
+  p.pace = kPaced * slower;
+  for (int r = 0; r < args.runs; ++r) {
+    for (int slot : {kWeft, kLibev}) {
+      if (p.samples[slot].empty()) continue;
+      const Outcome o = run_once(static_cast<Slot>(slot), p.conns, p.depth, t, p.pace);
+      if (o.kind == Outcome::measured && o.figures.rate >= kKeptUp * p.pace) {
+        p.paced[slot].push_back(o.figures);
+      } else {
+        ++p.short_paced[slot];
+      }
+    }
+  }
+}
 
 Point measure_point(const bench::Args& args, long requested, long fd_limit, long depth_flag,
                     const Timing& t) {
@@ -175,6 +216,7 @@ Point measure_point(const bench::Args& args, long requested, long fd_limit, long
       p.overflows[slot] = 0;
     }
   }
+  measure_paced(args, p, t);
   if (p.conns < p.requested) {
     std::fprintf(stderr, "bench echo: %s connections capped at %s: %s\n",
                  with_commas(p.requested).c_str(), with_commas(p.conns).c_str(), p.cap.c_str());
@@ -192,8 +234,13 @@ void print_json(const Point& p) {
     bench::json_line(name.c_str(), kNames[slot], p.med(slot, &Figures::rate), "rt/s");
   }
   for (int slot : {kWeft, kLibev}) {
+    if (p.paced[slot].empty()) continue;
+    bench::json_line(cpu.c_str(), kNames[slot], p.paced_med(slot, &Figures::server_us), "us");
+  }
+  const std::string sat = cpu + "_saturated";
+  for (int slot : {kWeft, kLibev}) {
     if (p.samples[slot].empty()) continue;
-    bench::json_line(cpu.c_str(), kNames[slot], p.med(slot, &Figures::server_us), "us");
+    bench::json_line(sat.c_str(), kNames[slot], p.med(slot, &Figures::server_us), "us");
   }
   std::fflush(stdout);
 }
@@ -206,36 +253,60 @@ void print_table(const Point& p, int runs) {
     std::printf("             capped at %s of %s connections: %s\n", with_commas(p.conns).c_str(),
                 with_commas(p.requested).c_str(), p.cap.c_str());
   }
-  std::printf("             %-8s %14s %16s %12s %19s %15s\n", "", "round trips/s", "server CPU/rt",
-              "server busy", "generator CPU/rt", "generator busy");
+  std::printf("             %-10s %14s %16s %12s %19s %15s\n", "saturated", "round trips/s",
+              "server CPU/rt", "server busy", "generator CPU/rt", "generator busy");
   for (int slot : {kWeft, kLibev}) {
     if (!p.measured[slot]) continue;
     if (p.samples[slot].empty()) {
-      std::printf("             %-8s %14s\n", kNames[slot], "(no figure)");
+      std::printf("             %-10s %14s\n", kNames[slot], "(no figure)");
       continue;
     }
-    std::printf("             %-8s %14.4g %13.2f us %11.0f%% %16.2f us %14.0f%%\n", kNames[slot],
+    std::printf("             %-10s %14.4g %13.2f us %11.0f%% %16.2f us %14.0f%%\n", kNames[slot],
                 p.med(slot, &Figures::rate), p.med(slot, &Figures::server_us),
                 100 * p.med(slot, &Figures::server_busy), p.med(slot, &Figures::gen_us),
                 100 * p.med(slot, &Figures::gen_busy));
   }
   if (!p.samples[kWeft].empty() && !p.samples[kLibev].empty()) {
-    std::printf("             %-8s %14.3g %16.3g\n", "weft/libev",
+    std::printf("             %-10s %14.3g %16.3g\n", "weft/libev",
                 p.med(kWeft, &Figures::rate) / p.med(kLibev, &Figures::rate),
                 p.med(kWeft, &Figures::server_us) / p.med(kLibev, &Figures::server_us));
+  }
+  if (p.pace > 0) {
+    std::printf("             %-10s %14.4g %16s %12s %19s %15s   (offered: %.0f%% of the slower)\n",
+                "paced", p.pace, "server CPU/rt", "server busy", "generator CPU/rt",
+                "generator busy", 100 * kPaced);
+    for (int slot : {kWeft, kLibev}) {
+      if (p.samples[slot].empty()) continue;
+      if (p.paced[slot].empty()) {
+        std::printf("             %-10s %14s\n", kNames[slot], "(did not keep up)");
+        continue;
+      }
+      std::printf("             %-10s %14.4g %13.2f us %11.0f%% %16.2f us %14.0f%%\n", kNames[slot],
+                  p.paced_med(slot, &Figures::rate), p.paced_med(slot, &Figures::server_us),
+                  100 * p.paced_med(slot, &Figures::server_busy),
+                  p.paced_med(slot, &Figures::gen_us), 100 * p.paced_med(slot, &Figures::gen_busy));
+    }
+    if (!p.paced[kWeft].empty() && !p.paced[kLibev].empty()) {
+      std::printf("             %-10s %14s %16.3g\n", "weft/libev", "",
+                  p.paced_med(kWeft, &Figures::server_us) / p.paced_med(kLibev, &Figures::server_us));
+    }
   }
   for (int slot : {kWeft, kLibev}) {
     if (!p.problems[slot].empty()) {
       std::printf("             %s: %zu of %zu runs failed: %s\n", kNames[slot], p.problems[slot].size(),
                   p.problems[slot].size() + p.samples[slot].size(), p.problems[slot].back().c_str());
     }
+    if (p.short_paced[slot] > 0) {
+      std::printf("             %s: %ld paced runs served less than %.0f%% of the offered rate\n",
+                  kNames[slot], p.short_paced[slot], 100 * kKeptUp);
+    }
     if (p.overflows[slot] > 0) {
       std::printf("             %s: the accept queue overflowed %ld times while connecting\n",
                   kNames[slot], p.overflows[slot]);
     }
   }
-  std::printf("             target: weft >= 0.95x libev in round trips/s, <= 1.10x in server CPU per"
-              " round trip\n\n");
+  std::printf("             target: weft >= 0.95x libev in round trips/s (saturated), <= 1.10x in server"
+              " CPU per round trip (paced)\n\n");
   std::fflush(stdout);
 }
 
@@ -249,13 +320,13 @@ std::string cell(double v, const char* fmt) {
 
 // The whole curve in one table, for reading across N.
 void print_curve(const std::vector<Point>& points) {
-  std::printf("echo curve   round trips/s (weft, libev, ratio) | server CPU us/rt (weft, libev, ratio)"
-              " | generator CPU us/rt (facing weft, libev)\n");
+  std::printf("echo curve   saturated round trips/s (weft, libev, ratio) | paced server CPU us/rt"
+              " (weft, libev, ratio) | saturated generator CPU us/rt (facing weft, libev)\n");
   for (const Point& p : points) {
     const double rw = p.med(kWeft, &Figures::rate);
     const double rl = p.med(kLibev, &Figures::rate);
-    const double cw = p.med(kWeft, &Figures::server_us);
-    const double cl = p.med(kLibev, &Figures::server_us);
+    const double cw = p.paced_med(kWeft, &Figures::server_us);
+    const double cl = p.paced_med(kLibev, &Figures::server_us);
     std::printf("  N=%-7ld K=%-3d %10s %10s %6s | %7s %7s %6s | %6s %6s%s\n", p.conns, p.depth,
                 cell(rw, "%.4g").c_str(), cell(rl, "%.4g").c_str(), cell(rw / rl, "%.3g").c_str(),
                 cell(cw, "%.2f").c_str(), cell(cl, "%.2f").c_str(), cell(cw / cl, "%.3g").c_str(),

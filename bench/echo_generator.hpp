@@ -22,7 +22,19 @@
 // messages; so K*64 stays within 4 KiB, and a server still reads and echoes
 // one batch per wake-up, as it would a single message.
 // Consequence: round trips/s compare truly while weft is no cheaper than
-// libev; the CPU per round trip compares in any case.
+// libev.
+//
+// Paced runs. At saturation neither side has a core to spare, and the server
+// CPU per round trip then depends on which side waits: when the generator
+// waits for a slower server, every echo must wake it (on two cores an
+// inter-processor interrupt, paid in the server's send), so a server a little
+// slower than the generator is charged more per round trip than one just as
+// fast, and the ratio of the two servers' figures overstates the gap. A paced
+// run offers a fixed rate instead (a token bucket over whole batches: a
+// connection whose batch came back sends its next one only when the rate
+// allows), below what either server can do, so both servers do the same work
+// against a generator that behaves the same; their CPU per round trip then
+// compares like for like.
 //
 #pragma once
 
@@ -32,7 +44,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -108,15 +122,18 @@ class Generator {
     ::close(ep_);
   }
 
-  // Connects all, loads the server `server` for t.warmup and then t.measure seconds.
-  Outcome run(pid_t server, const Timing& t) {
+  // Connects all, loads the server `server` for t.warmup and then t.measure
+  // seconds: as fast as it answers, or at `pace` round trips per second when
+  // that is positive.
+  Outcome run(pid_t server, const Timing& t, double pace = 0) {
     Outcome out;
     const long overflows0 = listen_overflows();
     if (!connect_all(out)) return out;
     const long overflows1 = listen_overflows();
     if (overflows0 >= 0 && overflows1 >= 0) out.overflows = overflows1 - overflows0;
-    const bool blocking = conns_ == 1;
+    const bool blocking = conns_ == 1 && pace <= 0;
     if (blocking && !make_blocking(fds_[0], out)) return out;
+    if (pace > 0) start_pacing(pace);
     const auto ready = std::chrono::steady_clock::now();
     while (bench::seconds_since(ready) < t.warmup) {
       if (!(blocking ? ping(out) : pump(out))) return out;
@@ -279,17 +296,47 @@ class Generator {
       if (got_[i] < batch_) return true;
       got_[i] = 0;
       trips_ += depth_;
+      if (batches_per_s_ > 0) {
+        held_[held_end_++ % held_.size()] = i;  // sent when the rate allows (release_held)
+        return true;
+      }
       return send_batch(i, out);
     }
     if (r < 0 && (errno == EAGAIN || errno == EINTR)) return true;
     return failed(out, r == 0 ? "the server closed a connection" : "read: " + errno_text(errno));
   }
 
-  // One epoll_wait and the connections it reports.
+  // One epoll_wait and the connections it reports (paced: then the batches
+  // the rate allows by now).
   bool pump(Outcome& out) {
-    const int n = ::epoll_wait(ep_, events_, kEvents, 100);
+    const bool paced = batches_per_s_ > 0;
+    const int n = ::epoll_wait(ep_, events_, kEvents, paced ? 1 : 100);
     for (int k = 0; k < n; ++k) {
       if (!on_readable(events_[k].data.u32, out)) return false;
+    }
+    return !paced || release_held(out);
+  }
+
+  void start_pacing(double pace) {
+    batches_per_s_ = pace / depth_;
+    pace_start_ = std::chrono::steady_clock::now();
+    released_ = 0;
+    held_.assign(static_cast<std::size_t>(conns_), 0);  // each connection is held at most once
+    held_begin_ = held_end_ = 0;
+  }
+
+  // Sends the held batches the rate allows by now, oldest first. Batches the
+  // rate allowed while none was held are not made up for later (no bursts
+  // beyond a poll's worth).
+  bool release_held(Outcome& out) {
+    const auto allowed = static_cast<long>(bench::seconds_since(pace_start_) * batches_per_s_);
+    if (held_begin_ == held_end_) {
+      released_ = std::max(released_, allowed);
+      return true;
+    }
+    while (held_begin_ != held_end_ && released_ < allowed) {
+      ++released_;
+      if (!send_batch(held_[held_begin_++ % held_.size()], out)) return false;
     }
     return true;
   }
@@ -329,6 +376,14 @@ class Generator {
   std::vector<std::uint32_t> got_;     // bytes of the batch in flight that came back
   std::vector<std::uint8_t> answered_;  // set-up: 0 connecting, 1 first batch out, 2 answered
   long trips_ = 0;
+  // Pacing (batches_per_s_ > 0): connections whose batch came back, waiting
+  // to send the next (a ring: a connection is in it at most once).
+  double batches_per_s_ = 0;
+  std::chrono::steady_clock::time_point pace_start_;
+  long released_ = 0;
+  std::vector<std::uint32_t> held_;
+  std::size_t held_begin_ = 0;
+  std::size_t held_end_ = 0;
   char msg_[kMaxBatch];
   char buf_[kMaxBatch];
   epoll_event events_[kEvents];
