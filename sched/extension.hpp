@@ -153,6 +153,14 @@ inline void unpark_on(Loop& loop, Fiber& f, Wake why, bool first) noexcept {
   loop.make_runnable(f, first);
 }
 
+// If f has not started yet (it waits in the run queue), it moves to the head
+// of the queue: it runs next once the caller parks. A join uses it (the
+// joiner parks anyway): a tree of tasklets that join their children then
+// runs depth first, and only a path's worth of stacks is ever in use.
+inline void run_next(Loop& loop, Fiber& f) noexcept {
+  if (f.state == FiberState::created) loop.run_next(f);
+}
+
 // The running tasklet goes to the back of the run queue and every other
 // runnable one runs once. Returns Wake::killed (the caller throws TaskletExit)
 // when a kill was pending or arrived meanwhile, else Wake::none. Must be

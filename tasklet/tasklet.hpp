@@ -106,7 +106,9 @@ class Tasklet {
   // ---- joining (join of a finished tasklet also works outside a tasklet)
 
   // Waits for t to finish and returns its result as std::any (empty for void).
-  // Throws JoinError when t failed or was killed, TimeoutError when `timeout`
+  // A t that has not started yet runs next (ahead of tasklets queued before
+  // it), and when t finishes its first joiner runs next: a tree of tasklets
+  // that join their children runs depth first (docs/sched.md). Throws JoinError when t failed or was killed, TimeoutError when `timeout`
   // passes (t keeps running), TaskletExit when the caller is killed, and
   // std::logic_error for an empty handle or a tasklet joining itself.
   static std::any join(const Tasklet& t, Timeout timeout = weft::current);

@@ -63,6 +63,11 @@ class Loop {
     for (int line = 0; line < kPrefetchLines; ++line) __builtin_prefetch(sp + 64 * line);
     queue(f, first);
   }
+  // f, created and queued, moves to the head of the run queue.
+  void run_next(Fiber& f) noexcept {
+    runq_.remove(f);
+    runq_.push_front(f);
+  }
   // Queues f without prefetching (for the running fiber: its stack is hot).
   void queue(Fiber& f, bool first) noexcept {
     f.state = FiberState::runnable;

@@ -40,6 +40,7 @@ void finish(TaskletRecord& r) noexcept {
   r.ending = true;  // a message destroyed below cannot send a new one to r
   for (auto& e : r.ext) e.reset();
   detach_from_tree(r);
+  r.joiners.notify_one(true);  // the first joiner runs next (see run_next)
   r.joiners.notify_all();
 }
 
@@ -208,6 +209,7 @@ void JoinWait::wait(TaskletRecord& r) {
     deadline_ = Deadline::from(timeout_);
     resolved_ = true;
   }
+  run_next(*r.loop, r);
   while (r.state != FiberState::finished) {
     Wake w = r.joiners.wait(deadline_);
     if (w != Wake::ready) check_wake(w, deadline_, "join of tasklet '" + name_of(r) + "'");

@@ -1,7 +1,10 @@
+#include <algorithm>
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
+#include "sched/loop.hpp"
 #include "tasklet/tasklet.hpp"
 #include "tests/support/weft_test.hpp"
 
@@ -186,6 +189,66 @@ TEST_CASE("a tasklet that fails and is never joined is logged once, with its nam
   CHECK(log.count("'lonely'") == 1);
   CHECK(log.count("somebody listens") == 0);
   CHECK(log.count("TaskletExit") == 0);
+}
+
+
+TEST_CASE("a join on a tasklet that has not started runs it next; its joiner runs right after it") {
+  run([] {
+    std::string order;
+    auto a = Tasklet::spawn([&] { order += 'a'; });
+    auto b = Tasklet::spawn([&] { order += 'b'; });
+    auto c = Tasklet::spawn([&] { order += 'c'; });
+    c.join();  // c was queued last: it runs first, then this joiner, before a and b
+    order += 'J';
+    Tasklet::yield_();
+    CHECK(order == "cJab");
+    a.join();
+    b.join();
+  });
+}
+
+TEST_CASE("spawn alone keeps spawn order: a tasklet runs when its spawner yields, in order") {
+  run([] {
+    std::string order;
+    auto a = Tasklet::spawn([&] { order += 'a'; });
+    auto b = Tasklet::spawn([&] { order += 'b'; });
+    order += 'm';
+    Tasklet::yield_();
+    CHECK(order == "mab");
+    b.join();
+    a.join();
+  });
+}
+
+namespace {
+
+// A tree of `fanout`^depth leaves; each inner node spawns its children, then
+// joins them one by one. Records the most stacks in use that a leaf saw.
+long tree(int depth, int fanout, std::size_t& most_stacks) {
+  if (depth == 0) {
+    most_stacks = std::max(most_stacks, weft::loop_stats().live_stacks);
+    return 1;
+  }
+  std::vector<weft::TaskletOf<long>> kids;
+  for (int i = 0; i < fanout; ++i) {
+    kids.push_back(Tasklet::spawn([=, &most_stacks] { return tree(depth - 1, fanout, most_stacks); }));
+  }
+  long sum = 0;
+  for (auto& k : kids) sum += k.join();
+  return sum;
+}
+
+}  // namespace
+
+TEST_CASE("a tree of tasklets joining their children runs depth first: a path's worth of stacks") {
+  run([] {
+    std::size_t most = 0;
+    CHECK(tree(5, 8, most) == 8 * 8 * 8 * 8 * 8);
+    // The dispatch tasklet, one node per level and the leaf; breadth first
+    // the 4,681 inner nodes would all hold a stack before the first leaf ran.
+    CHECK(most <= 7);
+    CHECK(most >= 6);
+  });
 }
 
 }
