@@ -198,7 +198,8 @@ const std::string& name_of(TaskletRecord& r) {
 
 void JoinWait::wait(TaskletRecord& r) {
   if (r.state == FiberState::finished) return;
-  Fiber& self = current_fiber("join");
+  Fiber* running = running_tasklet();  // inline: a depth-first join parks once per child
+  Fiber& self = running != nullptr ? *running : current_fiber("join");  // (which throws)
   if (&self == &r) {
     throw std::logic_error("weft: tasklet '" + name_of(r) + "' cannot join itself");
   }
@@ -206,7 +207,7 @@ void JoinWait::wait(TaskletRecord& r) {
     throw std::logic_error("weft: cannot join tasklet '" + name_of(r) + "' of another loop");
   }
   if (!resolved_) {
-    deadline_ = Deadline::from(timeout_);
+    deadline_ = deadline_for(timeout_, self);
     resolved_ = true;
   }
   run_next(*r.loop, r);
