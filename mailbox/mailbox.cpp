@@ -246,6 +246,14 @@ Message receive(Timeout timeout) {
   return detail::MessageAccess::wrap(box.pop());
 }
 
+bool detail::rest_for_message() {
+  detail::TaskletRecord& self = detail::self_record("receiver");
+  detail::MailboxState& box = detail::MailboxState::of(self);
+  if (box.size() != 0) return false;
+  if (box.rest_pending() == Wake::killed) throw TaskletExit{};
+  return true;
+}
+
 Message try_receive() {
   detail::TaskletRecord& self = detail::self_record("try_receive()");
   detail::MailboxState* box = detail::MailboxState::find(self);

@@ -20,6 +20,11 @@ std::exception_ptr reply_type_error(const std::type_info& wanted,
                                     const std::type_info& got) noexcept;
 // The error a call<R> (R move-only) gets for a reply passed as an lvalue.
 std::exception_ptr reply_copy_error(const std::type_info& wanted) noexcept;
+// A receiver's wait between messages, without a stack: true when the calling
+// tasklet now rests (its body must return at once; it runs again from the
+// start when a message comes), false when a message is already there.
+// Throws TaskletExit when a kill is pending.
+bool rest_for_message();
 
 // The envelope of what is sent: a new one, or a forwarded Message's own.
 template <class M>
@@ -100,8 +105,16 @@ Tasklet receiver(F&& f, SpawnOptions options) {
   using Fn = std::decay_t<F>;
   return detail::spawn_with_type(
       [fn = Fn(std::forward<F>(f))]() mutable {
+        // Between messages no frame of f is on the stack: the tasklet rests
+        // (its stack goes back to the pool) and this body starts again when
+        // a message comes. A handler that parks keeps the stack until it
+        // returns.
         for (;;) {
-          Message m = receive(weft::never);
+          Message m = try_receive();
+          if (!m) {
+            if (detail::rest_for_message()) return;
+            continue;
+          }
           try {
             if constexpr (std::is_invocable_v<Fn&, Message&>) {
               fn(m);

@@ -145,12 +145,43 @@ inline Wake park_on(Loop& loop, Fiber& self, const Deadline& d) noexcept {
   return self.wake;
 }
 
+// Instead of parking, the running fiber rests: the caller returns at once,
+// and when the fiber's body then returns to its entry (which it must do next,
+// running no other wait), the fiber parks without a stack. Its stack goes
+// back to the pool; when it is unparked, or at d, it takes one again and its
+// body runs again from the start (the tasklet's callable keeps its state).
+// For tasklets that wait for their next piece of work with no frame of user
+// code on the stack: an idle receiver or ticker costs its record, not a stack.
+// Returns Wake::none (rest: return now), Wake::killed when a kill is pending
+// (the caller throws TaskletExit) or Wake::timed_out when d has passed
+// (nothing done: go on).
+inline Wake rest_on(Loop& loop, Fiber& self, const Deadline& d) noexcept {
+  if (__builtin_expect(self.kill_pending, 0) && !self.uninterruptible) {
+    self.kill_pending = false;
+    return Wake::killed;
+  }
+  self.park_deadline = d.ns();
+  if (!d.is_never()) {
+    if (d.ns() <= clock_ns()) return Wake::timed_out;
+    if (!self.timer.armed() || self.timer.deadline > d.ns()) {
+      self.timer.fire = on_park_deadline;
+      loop.timers().arm(self.timer, d.ns());
+    }
+  }
+  self.resting = true;
+  return Wake::none;
+}
+
 // unpark(f, why, first) on `loop`, f's loop (the running one). f's timer
 // stays armed (see park_on).
 inline void unpark_on(Loop& loop, Fiber& f, Wake why, bool first) noexcept {
   if (f.state != FiberState::parked) return;
   f.wake = why;
   loop.make_runnable(f, first);
+  if (__builtin_expect(f.resting, 0)) {  // its body starts again, on a new stack
+    f.resting = false;
+    f.state = FiberState::created;
+  }
 }
 
 // If f has not started yet (it waits in the run queue), it moves to the head

@@ -68,6 +68,22 @@ void Tasklet::sleep(Timeout t) {
   if (d.from_scope()) throw_timeout(d, "sleep");
 }
 
+bool detail::rest_sleep(Timeout t) {
+  Fiber& self = current_fiber("Tasklet::sleep()");
+  if (t.kind() == Timeout::Kind::after && t.duration().count() <= 0) {
+    Tasklet::yield_();
+    return false;
+  }
+  const Deadline d = Deadline::from(t);
+  if (d.from_scope()) {  // the scope's deadline comes first: sleep throws at it
+    Tasklet::sleep(t);
+    return false;
+  }
+  const Wake w = detail::rest_on(*self.loop, self, d);
+  if (w == Wake::killed) throw TaskletExit{};
+  return w == Wake::none;
+}
+
 void Tasklet::yield_() {
   if (__builtin_expect(!detail::in_tasklet(), 0)) current_fiber("Tasklet::yield_()");
   if (__builtin_expect(detail::yield_turn() == Wake::killed, 0)) throw TaskletExit{};

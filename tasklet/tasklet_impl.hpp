@@ -84,9 +84,18 @@ auto Tasklet::spawn(F&& f, SpawnOptions options) -> TaskletOf<detail::result_t<F
 template <class F>
 auto Tasklet::later(Timeout delay, F&& f, SpawnOptions options)
     -> TaskletOf<detail::result_t<F>> {
+  using R = detail::result_t<F>;
   return detail::spawn_with_type(
-      [delay, fn = std::decay_t<F>(std::forward<F>(f))]() mutable -> detail::result_t<F> {
-        Tasklet::sleep(delay);
+      [delay, fn = std::decay_t<F>(std::forward<F>(f)), slept = false]() mutable -> R {
+        if constexpr (std::is_void_v<R>) {
+          // The delay without a stack (see rest_sleep); this body runs again after it.
+          if (!slept) {
+            slept = true;
+            if (detail::rest_sleep(delay)) return;
+          }
+        } else {
+          Tasklet::sleep(delay);  // a value to return: it waits on its stack
+        }
         return fn();
       },
       std::move(options), typeid(std::decay_t<F>));
@@ -95,10 +104,13 @@ auto Tasklet::later(Timeout delay, F&& f, SpawnOptions options)
 template <class F>
 Tasklet Tasklet::interval(Timeout period, F&& f, bool immediate, SpawnOptions options) {
   return detail::spawn_with_type(
-      [period, immediate, fn = std::decay_t<F>(std::forward<F>(f))]() mutable {
-        if (immediate) detail::call_logged(fn, "interval");
+      [period, immediate, fn = std::decay_t<F>(std::forward<F>(f)), started = false]() mutable {
+        // Between ticks no frame of fn is on the stack: the tasklet rests and
+        // this body runs again, for the next tick, when the period has passed.
+        if (started || immediate) detail::call_logged(fn, "interval");
+        started = true;
         for (;;) {
-          Tasklet::sleep(period);
+          if (detail::rest_sleep(period)) return;
           detail::call_logged(fn, "interval");
         }
       },
@@ -124,16 +136,24 @@ template <class F>
 Tasklet Tasklet::rate(double per_second, F&& f, SpawnOptions options) {
   if (!(per_second > 0)) throw std::invalid_argument("weft: Tasklet::rate needs a rate > 0");
   return detail::spawn_with_type(
-      [per_second, fn = std::decay_t<F>(std::forward<F>(f))]() mutable {
+      [per_second, fn = std::decay_t<F>(std::forward<F>(f)), started = false, sleep_for = 0.0,
+       last = Clock::time_point{}]() mutable {
         using Seconds = std::chrono::duration<double>;
         // Concurrence's adaptive interval: steer the sleep by the measured period.
+        // Between ticks the tasklet rests (no stack); this body runs again for
+        // the next tick, its state kept in the captures.
         const double target = 1.0 / per_second;
         const double min_sleep = 0.5 * target;
         const double max_sleep = 1.5 * target;
-        double sleep_for = target;
-        Clock::time_point last = weft::now();
+        bool woken = started;
+        if (!started) {
+          started = true;
+          sleep_for = target;
+          last = weft::now();
+        }
         for (;;) {
-          Tasklet::sleep(Seconds(sleep_for));
+          if (!woken && detail::rest_sleep(Seconds(sleep_for))) return;
+          woken = false;
           const Clock::time_point t = weft::now();
           const double actual = std::chrono::duration_cast<Seconds>(t - last).count();
           last = t;

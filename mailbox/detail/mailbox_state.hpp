@@ -84,6 +84,14 @@ class MailboxState final : public TaskletExtension {
     want_ = 0;
     return w;
   }
+  // The owner rests until a message is pending (see rest_on): Wake::none
+  // (rest: return to the entry now), Wake::killed.
+  Wake rest_pending() noexcept {
+    want_ = 1;
+    const Wake w = rest_on(*owner_.loop, owner_, Deadline::never());
+    if (w != Wake::none) want_ = 0;
+    return w;
+  }
   // A sender parks until the mailbox may have room (check again). `place`
   // keeps its turn across waits: a sender woken for room that another sender
   // took first waits again ahead of those who came after it. The list

@@ -51,6 +51,8 @@ struct Fiber {
   bool is_tasklet = true;         // false for the loop's own (scheduler) context
   std::uint8_t teardown_round = 0;  // last exit-time kill round that reached it
   bool ending = false;            // its tasklet is finishing: its slots (ext) are going
+  bool resting = false;           // parked without a stack: when woken, its body runs again from
+                                  // its entry on a new stack (see rest_on)
   std::size_t rq_slot = 0;        // position in the run queue while queued
   TimerNode timer;                // armed at or before park_deadline while parked with one; may
                                   // stay armed after an earlier wake-up (re-used by the next park)

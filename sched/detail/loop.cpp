@@ -168,7 +168,11 @@ void Loop::exit_current() noexcept {
 void Loop::reap_zombie() noexcept {
   Fiber* z = zombie_;
   zombie_ = nullptr;
-  release(*z);
+  if (z->resting) {
+    release_stack(*z);
+  } else {
+    release(*z);
+  }
 }
 
 bool Loop::start(Fiber& f) noexcept {
@@ -198,15 +202,38 @@ void Loop::fiber_entry(void* arg) noexcept {
   Loop& loop = *tls_loop;
   loop.after_switch();
   loop.hooks_.run(f);
+  if (f.resting) loop.rest_current();
   loop.exit_current();
 }
 
-void Loop::release(Fiber& f) noexcept {
+void Loop::rest_current() noexcept {
+  Fiber* self = current_;
+  self->state = FiberState::parked;
+  self->wake = Wake::none;
+  Fiber* next;
+  if (self->killer != nullptr) {
+    next = self->killer;
+    self->killer = nullptr;
+  } else {
+    next = pick_next();
+  }
+  if (self->canary != nullptr) check_canary(*self);
+  zombie_ = self;  // resting: reap_zombie gives back only its stack
+  next->state = FiberState::running;
+  current_ = next;
+  exit_context(self->ctx, next->ctx);
+}
+
+void Loop::release_stack(Fiber& f) noexcept {
   if (f.stack.base != nullptr) {
     stacks_.release(f.stack);
     f.stack = Stack{};
     f.canary = nullptr;
   }
+}
+
+void Loop::release(Fiber& f) noexcept {
+  release_stack(f);
   hooks_.release(f);
 }
 
@@ -231,6 +258,14 @@ void Loop::kill(Fiber& v) {
     case FiberState::runnable:
     case FiberState::parked:
       break;
+  }
+  if (v.resting) {  // no stack to unwind: it ends as one that never ran
+    v.resting = false;
+    timers_.disarm(v.timer);
+    hooks_.finish_unrun(v, std::make_exception_ptr(TaskletExit{}));
+    finish_unstarted(v);
+    release(v);
+    return;
   }
   if (v.uninterruptible) {  // v is itself inside kill(): deliver at its next park
     v.kill_pending = true;

@@ -179,6 +179,10 @@ class Loop {
     ticks_left_ = INT32_MIN / 2;
   }
   void reap_zombie() noexcept;
+  // The running fiber's body has returned to its entry asking to rest (see
+  // rest_on): it parks, and its stack goes back once it has switched away.
+  [[noreturn]] void rest_current() noexcept;
+  void release_stack(Fiber& f) noexcept;
   // Gives a created fiber its stack and context before its first switch-in.
   // Returns false when no stack could be had: the fiber is then finished with
   // that error and released.

@@ -49,8 +49,10 @@ void hook_run(Fiber& f) noexcept {
   try {
     r.body->invoke();
   } catch (...) {
+    f.resting = false;
     r.error = std::current_exception();
   }
+  if (f.resting) return;  // it runs again when woken (rest_on): not finished
   try {
     r.body->drop_callable();
   } catch (...) {

@@ -117,6 +117,12 @@ JoinError make_join_error(TaskletRecord& r);
 // Logs the exception in flight as a helper's failure ("interval 'tick': ...").
 // Must be called inside a catch block.
 void log_helper_failure(const char* helper) noexcept;
+// Tasklet::sleep(t) for a helper (interval, rate, later) whose body has
+// nothing left on the stack after it: true when the calling tasklet now rests
+// instead (rest_on: its body must return at once, and runs again from its
+// start when t has passed), false when the sleep is already over (go on).
+// Throws as sleep does; a deadline scope's bound makes it a plain sleep.
+bool rest_sleep(Timeout t);
 [[noreturn]] void throw_type_mismatch(TaskletRecord& r, const std::type_info& wanted);
 [[noreturn]] void throw_value_taken(TaskletRecord& r);
 

@@ -1,5 +1,8 @@
+#include <algorithm>
 #include <stdexcept>
+#include <vector>
 
+#include "sched/loop.hpp"
 #include "tasklet/tasklet.hpp"
 #include "tests/support/weft_test.hpp"
 
@@ -103,6 +106,52 @@ TEST_CASE("a helper ends on TaskletExit raised by its callable") {
     auto r = Tasklet::join_all(std::vector<Tasklet>{t});
     CHECK(r[0].error().killed());
     CHECK(calls == 2);
+  });
+}
+
+
+TEST_CASE("interval, rate and a void later hold no stack while they wait for their next tick") {
+  run([] {
+    const std::size_t base = weft::loop_stats().live_stacks;  // this test's own tasklet
+    int ticks = 0;
+    int rate_ticks = 0;
+    bool later_ran = false;
+    std::vector<Tasklet> helpers;
+    for (int i = 0; i < 20; ++i) helpers.push_back(Tasklet::interval(0.02, [&] { ++ticks; }));
+    helpers.push_back(Tasklet::rate(50.0, [&](weft::Clock::time_point) { ++rate_ticks; }));
+    auto once = Tasklet::later(0.05, [&] { later_ran = true; });
+    std::size_t most = 0;
+    const auto start = weft::now();
+    while (since(start) < 0.2) {
+      Tasklet::sleep(0.005);
+      most = std::max(most, weft::loop_stats().live_stacks);
+    }
+    // Between ticks every helper rests; a tick runs on a stack only while it runs.
+    CHECK(most == base);
+    CHECK(ticks >= 20 * 6);  // about 10 periods each in 0.2 s; loose for a busy machine
+    CHECK(rate_ticks >= 5);
+    once.join();
+    CHECK(later_ran);
+    for (auto& h : helpers) {
+      h.kill();
+      CHECK(h.has_finished());
+    }
+    CHECK(weft::loop_stats().live_tasklets == 1);
+  });
+}
+
+TEST_CASE("a resting interval keeps its name and parent, and a kill ends it at once") {
+  run([] {
+    auto t = Tasklet::interval(10.0, [] {}, false, {.name = "ticker"});
+    Tasklet::yield_();  // resting for 10 s
+    CHECK(t.name() == "ticker");
+    CHECK(t.parent() == Tasklet::current());
+    CHECK(weft::loop_stats().pending_timers == 1);
+    const auto start = weft::now();
+    t.kill();
+    CHECK(t.has_finished());
+    CHECK(since(start) < 0.1);
+    CHECK(weft::loop_stats().pending_timers == 0);
   });
 }
 
