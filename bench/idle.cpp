@@ -4,15 +4,24 @@
 // allocator with the same 64 KiB reserve (its default allocator maps each
 // stack separately and runs out of kernel memory maps long before 1M).
 // Target: weft <= 5 KiB per sleeping tasklet on a default kernel.
+//
+// idle_receivers: 1M receivers waiting for a message on an empty mailbox,
+// KiB each. A weft receiver rests between messages (no stack: its record and
+// mailbox). Peer: Boost.Fiber, 1M fibers each blocked in pop() on its own
+// buffered_channel (the closest it has to a mailbox), on the same pooled
+// stacks. Target: weft <= 1.0 KiB per idle receiver.
 
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <boost/fiber/all.hpp>
 #include <cstdio>
+#include <memory>
+#include <vector>
 #include <fstream>
 
 #include "bench/bench_util.hpp"
+#include "mailbox/mailbox.hpp"
 #include "sched/loop.hpp"
 #include "tasklet/dispatch.hpp"
 #include "tasklet/tasklet.hpp"
@@ -63,6 +72,45 @@ double weft_idle_child(long n) {
 
 double weft_idle(long n) { return in_child(weft_idle_child, n); }
 
+double weft_receivers_child(long n) {
+  double per = -1;
+  weft::dispatch([&] {
+    std::vector<weft::Tasklet> rs;
+    rs.reserve(static_cast<std::size_t>(n));
+    const double before = rss_kib();
+    long handled = 0;
+    for (long i = 0; i < n; ++i) rs.push_back(weft::receiver([&handled](weft::Message&) { ++handled; }));
+    weft::Tasklet::yield_();  // every receiver runs once, finds its mailbox empty and rests
+    if (weft::loop_stats().runnable != 0) std::abort();
+    per = (rss_kib() - before) / static_cast<double>(n);
+    weft::quit(0);
+  });
+  return per;
+}
+
+double weft_receivers(long n) { return in_child(weft_receivers_child, n); }
+
+double fiber_receivers_child(long n) {
+  boost::fibers::pooled_fixedsize_stack alloc(64 * 1024);
+  std::vector<std::unique_ptr<boost::fibers::buffered_channel<long>>> boxes;
+  boxes.reserve(static_cast<std::size_t>(n));
+  const double before = rss_kib();
+  long waiting = 0;
+  for (long i = 0; i < n; ++i) {
+    boxes.push_back(std::make_unique<boost::fibers::buffered_channel<long>>(2));
+    boost::fibers::fiber(std::allocator_arg, alloc, [box = boxes.back().get(), &waiting] {
+      ++waiting;
+      long v = 0;
+      while (box->pop(v) == boost::fibers::channel_op_status::success) {
+      }
+    }).detach();
+  }
+  while (waiting < n) boost::this_fiber::yield();
+  return (rss_kib() - before) / static_cast<double>(n);
+}
+
+double fiber_receivers(long n) { return in_child(fiber_receivers_child, n); }
+
 double fiber_idle_child(long n) {
   boost::fibers::pooled_fixedsize_stack alloc(64 * 1024);
   const double before = rss_kib();
@@ -88,4 +136,7 @@ int main(int argc, char** argv) {
   auto v = bench::measure(args, {{"weft", weft_idle}, {"boost.fiber", fiber_idle}}, n);
   bench::report(args, "idle", "KiB", "resident memory per sleeping tasklet, 1M at once",
                 {"weft", "boost.fiber"}, v, true, "weft <= 5 KiB per sleeping tasklet");
+  auto r = bench::measure(args, {{"weft", weft_receivers}, {"boost.fiber", fiber_receivers}}, n);
+  bench::report(args, "idle_receivers", "KiB", "resident memory per receiver waiting for a message, 1M",
+                {"weft", "boost.fiber"}, r, true, "weft <= 1.0 KiB per idle receiver");
 }
