@@ -76,7 +76,8 @@ class Tasklet {
       -> TaskletOf<detail::result_t<F>>;
   // A tasklet calling f() every `period` (first after one period, or at once
   // when `immediate`). An exception from f is logged and the interval goes on;
-  // kill() ends it.
+  // kill() ends it. Between calls it holds no stack (so do rate, and later
+  // when f returns void: docs/sched.md, "Resting").
   template <class F>
   static Tasklet interval(Timeout period, F&& f, bool immediate = false,
                           SpawnOptions options = {});
