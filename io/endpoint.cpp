@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <sys/un.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <stdexcept>
@@ -62,7 +63,8 @@ std::uint32_t scope_index(std::string_view scope, std::string& why) {
     }
     return static_cast<std::uint32_t>(v);
   }
-  const unsigned index = scope.size() < IF_NAMESIZE ? ::if_nametoindex(std::string(scope).c_str()) : 0;
+  const unsigned index =
+      scope.size() < IF_NAMESIZE ? ::if_nametoindex(std::string(scope).c_str()) : 0;
   if (index == 0) why = "there is no network interface named '" + std::string(scope) + "'";
   return index;
 }
@@ -114,7 +116,7 @@ struct UnixName {
 UnixName unix_name(const sockaddr_storage& storage, socklen_t len) noexcept {
   const auto* un = reinterpret_cast<const sockaddr_un*>(&storage);
   const std::size_t n = static_cast<std::size_t>(len) > kSunOffset
-                            ? static_cast<std::size_t>(len) - kSunOffset
+                            ? std::min(static_cast<std::size_t>(len) - kSunOffset, kSunPath)
                             : 0;
   if (n == 0) return {};  // unnamed
   if (un->sun_path[0] == '\0') return {true, std::string_view(un->sun_path + 1, n - 1)};

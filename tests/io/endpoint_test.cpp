@@ -156,7 +156,8 @@ TEST_CASE("Endpoint: a NUL byte is refused wherever it would cut the address sho
                                          "it contains a NUL byte"),
                        std::invalid_argument);
   CHECK_THROWS_WITH_AS(Endpoint::parse("unix:/tmp/a\0b"sv),
-                       doctest::Contains("contains a NUL byte (an abstract name is written '@name')"),
+                       doctest::Contains("contains a NUL byte (an abstract name is written "
+                                         "'@name')"),
                        std::invalid_argument);
   CHECK_THROWS_WITH_AS(Endpoint::ip("127.0.0.1\0x"sv, 80), doctest::Contains("contains a NUL byte"),
                        std::invalid_argument);
@@ -170,8 +171,8 @@ TEST_CASE("Endpoint: a NUL byte is refused wherever it would cut the address sho
                        std::invalid_argument);
   CHECK_THROWS_WITH_AS(Endpoint::parse("[fe80::1%]:80"), doctest::Contains("empty scope"),
                        std::invalid_argument);
-  CHECK_THROWS_WITH_AS(Endpoint::parse("[fe80::1%0]:80"), doctest::Contains("not an interface index"),
-                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS(Endpoint::parse("[fe80::1%0]:80"),
+                       doctest::Contains("not an interface index"), std::invalid_argument);
   CHECK_THROWS_WITH_AS(Endpoint::parse("[fe80::1%4294967296]:80"),
                        doctest::Contains("not an interface index"), std::invalid_argument);
   CHECK_THROWS_WITH_AS(Endpoint::parse("[fe80::1%no-such-if0]:80"),

@@ -233,7 +233,7 @@ TEST_CASE("calls in flight to a tasklet being killed, at each point a call can b
   CHECK(Tracked::destroyed[100] == 1);
 }
 
-TEST_CASE("calls in flight to a tasklet being killed: waiting for room, forwarded, held in a batch") {
+TEST_CASE("calls in flight to a tasklet being killed: waiting for room, forwarded, in a batch") {
   Tracked::reset();
   run([] {
     weft::Event never_set;
@@ -281,7 +281,8 @@ TEST_CASE("calls in flight to a tasklet being killed: waiting for room, forwarde
     REQUIRE(batch[0].replied);
     batcher.kill();
     for (auto& c : callers) Tasklet::join(c, 1.0);
-    CHECK(contains(batch[1].error, "call to tasklet 'batcher' failed: it finished without replying"));
+    CHECK(contains(batch[1].error,
+                   "call to tasklet 'batcher' failed: it finished without replying"));
     CHECK(contains(batch[2].error, "finished without replying"));
     for (int i = 4; i < 7; ++i) CHECK(Tracked::destroyed[i] == 1);
   });
@@ -364,7 +365,7 @@ TEST_CASE("a payload whose destructor sends, while its mailbox is being destroye
   });
 }
 
-TEST_CASE("a receiver killed while another thread sends to it: each message delivered or destroyed once") {
+TEST_CASE("a receiver killed while another thread sends to it: each delivered or destroyed once") {
   Tracked::reset();
   run([] {
     constexpr int kN = 60'000;
@@ -390,7 +391,9 @@ TEST_CASE("a receiver killed while another thread sends to it: each message deli
     Tasklet::sleep(0.01);  // a drain posted before the door closed runs and frees
     CHECK(delivered.size() == at_kill);  // nothing after the kill
     bool increasing = true;
-    for (std::size_t i = 1; i < delivered.size(); ++i) increasing &= delivered[i] > delivered[i - 1];
+    for (std::size_t i = 1; i < delivered.size(); ++i) {
+      increasing &= delivered[i] > delivered[i - 1];
+    }
     CHECK(increasing);  // in order, none twice
     CHECK(accepted >= static_cast<int>(delivered.size()));
     CHECK_FALSE(inbox.alive());
