@@ -284,7 +284,11 @@ std::string BufferedStream::read_bytes(std::size_t n, Timeout t) {
     }
   } unread_guard{*this, out, got, n};
   while (got < n) {
-    if (got == out.size()) out.resize(std::min(n, out.size() * 2));
+    if (n - got < BufferPool::kBlockSize / 4) {
+      out.resize(n);  // the small tail (read through the buffer below) fits
+    } else if (got == out.size()) {
+      out.resize(std::min(n, out.size() * 2));
+    }
     std::size_t r;
     if (n - got >= BufferPool::kBlockSize / 4) {  // large: straight into the result
       r = socket_->read(out.data() + got, out.size() - got, d);

@@ -434,6 +434,23 @@ TEST_CASE("read_bytes of a huge length commits memory as bytes arrive, not befor
   });
 }
 
+TEST_CASE("read_bytes whose small tail arrives after its result has grown past a chunk") {
+  run([] {
+    auto [c, s] = tcp_pair();
+    const std::string data = pattern(64 * 1024 + 100);
+    auto writer = Tasklet::spawn([&s = s, &data] {
+      s.write_all(std::string_view(data).substr(0, 65500), 2.0);
+      Tasklet::sleep(0.05);  // the reader has 65,500 bytes of its 64 KiB first chunk
+      s.write_all(std::string_view(data).substr(65500), 2.0);  // the 136-byte tail
+    });
+    BufferedStream in(c);
+    const std::string got = in.read_bytes(data.size(), 2.0);
+    CHECK(got.size() == data.size());
+    CHECK((got == data));
+    writer.join();
+  });
+}
+
 TEST_CASE("read_bytes past StreamOptions::max_read_bytes throws ReadLimitError and reads nothing") {
   run([] {
     auto [c, s] = tcp_pair();
