@@ -48,6 +48,14 @@ class LineTooLongError : public IoError {
   using IoError::IoError;
 };
 
+// A read_bytes(n) asked for more than the stream's limit
+// (StreamOptions::max_read_bytes): most likely a length that came from the
+// peer. Nothing was read; the stream is as it was.
+class ReadLimitError : public IoError {
+ public:
+  using IoError::IoError;
+};
+
 // A host name could not be resolved (getaddrinfo failed).
 class ResolveError : public IoError {
  public:

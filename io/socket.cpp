@@ -4,6 +4,8 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -173,7 +175,10 @@ void Socket::throw_errno(Op op, int err) const {
     throw ConnectionResetError(what + "the peer reset the connection (ECONNRESET)", err);
   }
   if (err == EPIPE) {
-    throw ConnectionResetError(what + "the connection is closed for writing (EPIPE)", err);
+    throw ConnectionResetError(what + (use_send_ ? "the connection is closed for writing (EPIPE)"
+                                                 : "its read end is closed: nothing reads what "
+                                                   "is written (EPIPE)"),
+                               err);
   }
   if (err == EMFILE || err == ENFILE) {
     throw IoError(what + errno_text(err) +
@@ -330,19 +335,57 @@ std::size_t Socket::write(std::string_view data, Timeout t) {
   return write(data.data(), data.size(), d);
 }
 
+namespace {
+
+// write() to an fd that is not a socket (a pipe, a FIFO, a terminal) without
+// SIGPIPE. send(MSG_NOSIGNAL) exists for sockets only, and a library must
+// neither rely on the program ignoring SIGPIPE nor change its disposition:
+// SIGPIPE is blocked on this thread around the write, and the one the write
+// raised (it is sent to the writing thread) is taken back with sigtimedwait,
+// unless one was already pending before: that one belongs to someone else and
+// stays. Three more system calls per write, paid on this path only.
+ssize_t write_without_sigpipe(int fd, const void* data, std::size_t n) noexcept {
+  sigset_t pipe_only;
+  sigset_t old;
+  ::sigemptyset(&pipe_only);
+  ::sigaddset(&pipe_only, SIGPIPE);
+  ::pthread_sigmask(SIG_BLOCK, &pipe_only, &old);
+  sigset_t pending;
+  const bool was_pending = ::sigpending(&pending) == 0 && ::sigismember(&pending, SIGPIPE) == 1;
+  const ssize_t r = ::write(fd, data, n);
+  const int err = errno;
+  if (r < 0 && err == EPIPE && !was_pending) {
+    const timespec now{0, 0};
+    while (::sigtimedwait(&pipe_only, nullptr, &now) < 0 && errno == EINTR) {
+    }
+  }
+  ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  errno = err;
+  return r;
+}
+
+// One write attempt: send(MSG_NOSIGNAL) on a socket; on ENOTSOCK, `use_send`
+// is cleared and every write from then on takes write_without_sigpipe.
+inline ssize_t write_once(int fd, bool& use_send, const void* data, std::size_t n) noexcept {
+  if (__builtin_expect(use_send, 1)) {
+    const ssize_t r = ::send(fd, data, n, MSG_NOSIGNAL);
+    if (r >= 0 || errno != ENOTSOCK) return r;
+    use_send = false;
+  }
+  return write_without_sigpipe(fd, data, n);
+}
+
+}  // namespace
+
 std::size_t Socket::write(const void* data, std::size_t n, LazyDeadline& d) {
   check_open(Op::write);
   if (n == 0) return 0;
   take_turn();
   for (;;) {
-    const ssize_t r = use_send_ ? ::send(fd_, data, n, MSG_NOSIGNAL) : ::write(fd_, data, n);
+    const ssize_t r = write_once(fd_, use_send_, data, n);
     if (r >= 0) return static_cast<std::size_t>(r);
     const int err = errno;
     if (err == EINTR) continue;
-    if (err == ENOTSOCK && use_send_) {
-      use_send_ = false;  // a pipe or another fd: plain write() from now on
-      continue;
-    }
     if (err == EAGAIN || err == EWOULDBLOCK) {
       park(Op::write, d);
       continue;
@@ -356,18 +399,13 @@ void Socket::write_all(const void* data, std::size_t n, LazyDeadline& d) {
   const auto* p = static_cast<const char*>(data);
   std::size_t done = 0;
   while (done < n) {
-    const ssize_t r =
-        use_send_ ? ::send(fd_, p + done, n - done, MSG_NOSIGNAL) : ::write(fd_, p + done, n - done);
+    const ssize_t r = write_once(fd_, use_send_, p + done, n - done);
     if (r >= 0) {
       done += static_cast<std::size_t>(r);
       continue;
     }
     const int err = errno;
     if (err == EINTR) continue;
-    if (err == ENOTSOCK && use_send_) {
-      use_send_ = false;
-      continue;
-    }
     if (err == EAGAIN || err == EWOULDBLOCK) {
       park(Op::write, d);
       continue;

@@ -18,6 +18,9 @@ using detail::LazyDeadline;
 BufferedStream::BufferedStream(Socket& socket, StreamOptions options)
     : socket_(&socket), options_(options), pool_(&detail::io_runtime().buffers) {
   if (options_.max_line == 0) throw std::invalid_argument("weft: StreamOptions::max_line is 0");
+  if (options_.max_read_bytes == 0) {
+    throw std::invalid_argument("weft: StreamOptions::max_read_bytes is 0");
+  }
 }
 
 BufferedStream::~BufferedStream() {
@@ -252,9 +255,19 @@ std::string BufferedStream::read_bytes(std::size_t n, Timeout t) {
                                 "): more than a string can hold (a negative count converted "
                                 "to size_t?)");
   }
+  if (n > options_.max_read_bytes) {
+    throw ReadLimitError("weft: read_bytes(" + std::to_string(n) + ") from " +
+                         socket_->describe() + " refused: more than the limit of " +
+                         std::to_string(options_.max_read_bytes) +
+                         " bytes (StreamOptions::max_read_bytes); nothing was read");
+  }
   LazyDeadline d(socket_->read_timeout(t));
-  std::string out(n, '\0');
+  // The result grows as bytes arrive, doubling from kFirstChunk, so that it
+  // never holds more than twice what came (n may be a length the peer sent).
+  constexpr std::size_t kFirstChunk = 64 * 1024;
+  std::string out;
   std::size_t got = std::min(n, rend_ - rpos_);
+  out.resize(std::min(n, std::max(got, kFirstChunk)));
   if (got > 0) {
     std::memcpy(out.data(), rbuf_ + rpos_, got);
     rpos_ += got;
@@ -265,14 +278,20 @@ std::string BufferedStream::read_bytes(std::size_t n, Timeout t) {
     BufferedStream& self;
     const std::string& out;
     const std::size_t& got;
+    std::size_t n;
     ~Unread() {
-      if (got < out.size() && got > 0) self.unread(out.data(), got);
+      if (got < n && got > 0) self.unread(out.data(), got);
     }
-  } unread_guard{*this, out, got};
+  } unread_guard{*this, out, got, n};
   while (got < n) {
+    if (n - got < BufferPool::kBlockSize / 4) {
+      out.resize(n);  // the small tail (read through the buffer below) fits
+    } else if (got == out.size()) {
+      out.resize(std::min(n, out.size() * 2));
+    }
     std::size_t r;
     if (n - got >= BufferPool::kBlockSize / 4) {  // large: straight into the result
-      r = socket_->read(out.data() + got, n - got, d);
+      r = socket_->read(out.data() + got, out.size() - got, d);
     } else {  // small: read ahead into the buffer
       r = fill(d, BufferPool::kBlockSize) ? std::min(n - got, rend_ - rpos_) : 0;
       if (r > 0) {

@@ -31,6 +31,11 @@ struct StreamOptions {
   // default limit of read_until; longer input throws LineTooLongError
   // (SIZE_MAX: no limit but memory).
   std::size_t max_line = 64 * 1024;
+  // The most read_bytes(n) accepts: a larger n throws ReadLimitError before
+  // anything is read (SIZE_MAX: no limit but memory). A length read from the
+  // peer is an amplifier; this bounds what one read can be made to hold.
+  // Below it, memory grows with the bytes that arrive, never ahead of them.
+  std::size_t max_read_bytes = 16 * 1024 * 1024;
 };
 
 // Buffered reading and writing on a socket it does not own. Loop-thread only.
@@ -39,8 +44,8 @@ struct StreamOptions {
 // different tasklets at once; two concurrent readers (or writers) may not.
 class BufferedStream {
  public:
-  // A stream over `socket`. Throws std::invalid_argument when max_line is 0,
-  // std::logic_error outside dispatch().
+  // A stream over `socket`. Throws std::invalid_argument when max_line or
+  // max_read_bytes is 0, std::logic_error outside dispatch().
   explicit BufferedStream(Socket& socket, StreamOptions options = {});
   // Gives the buffers back to the pool. Unflushed output is dropped: flush() first.
   ~BufferedStream();
@@ -53,10 +58,12 @@ class BufferedStream {
   // max_line (the bytes stay buffered), and what Socket::read throws. One
   // deadline covers the call.
   std::string read_line(Timeout t = current);
-  // Reads exactly n bytes. Throws EofError (saying how many arrived) when the
-  // peer closes first, std::invalid_argument when n exceeds what a string can
-  // hold, and what Socket::read throws; on any failure the bytes that did
-  // arrive stay in the stream for the next read.
+  // Reads exactly n bytes. The result grows as they arrive (a large n costs
+  // nothing before its bytes come). Throws ReadLimitError when n exceeds the
+  // options' max_read_bytes, std::invalid_argument when it exceeds what a
+  // string can hold (both before reading anything), EofError (saying how many
+  // arrived) when the peer closes first, and what Socket::read throws; on any
+  // failure the bytes that did arrive stay in the stream for the next read.
   std::string read_bytes(std::size_t n, Timeout t = current);
   // Reads up to and including `delimiter` (not empty). Throws EofError when
   // the peer closes before it, LineTooLongError when `max_size` bytes (0: the

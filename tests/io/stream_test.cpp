@@ -1,3 +1,7 @@
+#include <unistd.h>
+
+#include <cstdio>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -20,6 +24,25 @@ using weft_test::since;
 namespace {
 
 weft::detail::BufferPool& pool() { return weft::detail::io_runtime().buffers; }
+
+// This process's resident set, in bytes (/proc/self/statm).
+std::size_t rss_bytes() {
+  std::FILE* f = std::fopen("/proc/self/statm", "r");
+  REQUIRE(f != nullptr);
+  unsigned long size = 0;
+  unsigned long resident = 0;
+  const int n = std::fscanf(f, "%lu %lu", &size, &resident);
+  std::fclose(f);
+  REQUIRE(n == 2);
+  return resident * static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+}
+
+// n bytes that differ from their neighbours, so a misplaced chunk shows.
+std::string pattern(std::size_t n) {
+  std::string s(n, '\0');
+  for (std::size_t i = 0; i < n; ++i) s[i] = static_cast<char>('a' + (i * 7 + i / 251) % 26);
+  return s;
+}
 
 }  // namespace
 
@@ -383,6 +406,99 @@ TEST_CASE("streams and the peer: half-close, reset in the middle of a line, an o
                            weft::LineTooLongError);
       CHECK(io.read_bytes(5, 1.0) == "abcde");  // the bytes stayed buffered
     }
+  });
+}
+
+TEST_CASE("read_bytes of a huge length commits memory as bytes arrive, not before") {
+  run([] {
+    auto [c, s] = tcp_pair();
+    BufferedStream in(c, {.max_read_bytes = std::numeric_limits<std::size_t>::max()});
+    constexpr std::size_t kHuge = std::size_t{1} << 30;  // a length a peer could send
+    const std::size_t before = rss_bytes();
+    auto reader = Tasklet::spawn([&in] {
+      CHECK_THROWS_WITH_AS(
+          in.read_bytes(kHuge, 2.0),
+          doctest::Contains("failed: the peer closed the connection after 10 bytes"),
+          weft::EofError);
+    });
+    s.write_all("0123456789", 1.0);
+    Tasklet::sleep(0.05);  // the reader has the 10 bytes and waits for the rest
+    REQUIRE_FALSE(reader.has_finished());
+    const std::size_t during = rss_bytes();
+    const std::size_t grown = during > before ? during - before : 0;
+    INFO("RSS grew by " << grown / 1024 << " KiB while read_bytes waited");
+    CHECK(grown < 16 * 1024 * 1024);  // it was the full GiB when the result was made up front
+    s.close();
+    reader.join(2.0);
+    CHECK(in.read_bytes(10, 1.0) == "0123456789");  // what came stayed in the stream
+  });
+}
+
+TEST_CASE("read_bytes whose small tail arrives after its result has grown past a chunk") {
+  run([] {
+    auto [c, s] = tcp_pair();
+    const std::string data = pattern(64 * 1024 + 100);
+    auto writer = Tasklet::spawn([&s = s, &data] {
+      s.write_all(std::string_view(data).substr(0, 65500), 2.0);
+      Tasklet::sleep(0.05);  // the reader has 65,500 bytes of its 64 KiB first chunk
+      s.write_all(std::string_view(data).substr(65500), 2.0);  // the 136-byte tail
+    });
+    BufferedStream in(c);
+    const std::string got = in.read_bytes(data.size(), 2.0);
+    CHECK(got.size() == data.size());
+    CHECK((got == data));
+    writer.join();
+  });
+}
+
+TEST_CASE("read_bytes past StreamOptions::max_read_bytes throws ReadLimitError and reads nothing") {
+  run([] {
+    auto [c, s] = tcp_pair();
+    s.write_all("abcdef", 1.0);
+    BufferedStream in(c, {.max_read_bytes = 4});
+    CHECK(in.read_bytes(1, 1.0) == "a");  // five bytes now buffered
+    CHECK_THROWS_WITH_AS(in.read_bytes(5, 1.0),
+                         doctest::Contains("read_bytes(5) from 127.0.0.1:"),
+                         weft::ReadLimitError);
+    try {
+      in.read_bytes(100, 1.0);
+    } catch (const weft::ReadLimitError& e) {
+      CHECK(contains(e.what(), "refused: more than the limit of 4 bytes "
+                               "(StreamOptions::max_read_bytes); nothing was read"));
+    }
+    CHECK(in.buffered_input() == 5);
+    CHECK(in.read_bytes(4, 1.0) == "bcde");  // the limit itself is allowed
+    CHECK_THROWS_AS(BufferedStream(c, {.max_read_bytes = 0}), std::invalid_argument);
+
+    // The documented default: 16 MiB.
+    BufferedStream plain(c);
+    CHECK(plain.options().max_read_bytes == 16u * 1024 * 1024);
+    CHECK_THROWS_AS(plain.read_bytes(16u * 1024 * 1024 + 1, 1.0), weft::ReadLimitError);
+    CHECK(plain.read_bytes(0, 1.0).empty());
+  });
+}
+
+TEST_CASE("read_bytes across many small arrivals, large and small, keeps every byte in order") {
+  run([] {
+    auto [c, s] = tcp_pair();
+    const std::string data = pattern(600'000);
+    auto writer = Tasklet::spawn([&s = s, &data] {
+      for (std::size_t at = 0; at < data.size();) {
+        const std::size_t n = std::min<std::size_t>(at % 3 == 0 ? 700 : 1300, data.size() - at);
+        s.write_all(std::string_view(data).substr(at, n), 2.0);
+        at += n;
+        Tasklet::yield_();  // one arrival at a time
+      }
+    });
+    BufferedStream in(c);
+    std::string got = in.read_bytes(1, 2.0);
+    got += in.read_bytes(9, 2.0);
+    got += in.read_bytes(100'000, 5.0);  // grows past its first chunk while bytes trickle in
+    got += in.read_bytes(3, 2.0);
+    got += in.read_bytes(499'987, 5.0);
+    CHECK(got.size() == data.size());
+    CHECK((got == data));  // (not decomposed: no 600 kB in a failure's message)
+    writer.join();
   });
 }
 
