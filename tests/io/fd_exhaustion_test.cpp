@@ -3,7 +3,6 @@
 // free up; memory stays where it was.
 
 #include <dirent.h>
-#include <netinet/in.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -54,7 +53,7 @@ int highest_open_fd() {
   while (const dirent* e = ::readdir(d)) {
     if (e->d_name[0] != '.') high = std::max(high, std::atoi(e->d_name));
   }
-  ::closedir(d);  // (its own descriptor was among them: harmless, it is just below the others)
+  ::closedir(d);  // (its own descriptor may have counted: FdCeiling fills every hole anyway)
   return high;
 }
 
