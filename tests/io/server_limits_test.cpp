@@ -10,6 +10,7 @@
 #include "io/socket.hpp"
 #include "io/stream.hpp"
 #include "tasklet/tasklet.hpp"
+#include "tests/io/support.hpp"
 #include "tests/support/weft_test.hpp"
 
 using weft::Endpoint;
@@ -145,7 +146,9 @@ TEST_CASE("BufferedStream reads are bounded the same way (a stalled line)") {
 }
 
 TEST_CASE("500 slow peers (a byte every 50 ms) do not slow down a normal client") {
-  run([] {
+  const long rss_before = io_test::resident_kib();
+  long rss_open = 0;
+  run([&rss_open] {
     auto server = weft::serve(kAny, echo);
     std::vector<Socket> slow;
     for (int i = 0; i < 500; ++i) slow.push_back(Socket::connect(server.endpoint(), 1.0));
@@ -178,8 +181,15 @@ TEST_CASE("500 slow peers (a byte every 50 ms) do not slow down a normal client"
                                                         << rtts[99] * 1e3 << " ms");
     CHECK(rtts[99] < 0.1);  // starved, it would be seconds
     CHECK(server.connections() == 501);
+    rss_open = io_test::resident_kib();
     server.stop(1.0);
   });
+  // Memory, as in the 10k connections test (server_test.cpp): at most 32 KiB
+  // per open connection (both ends), and once the loop has ended the heap is
+  // back where it was, within 1 KiB per connection.
+  io_test::check_rss_growth("501 connections open", rss_before, rss_open, 32 * 501);
+  io_test::check_rss_growth("501 connections served and closed", rss_before,
+                            io_test::resident_kib(), 501);
 }
 
 }  // TEST_SUITE

@@ -1,9 +1,10 @@
 #pragma once
-// Helpers of the io tests: loopback socket pairs, raised fd limits, and
-// example programs run as child processes.
+// Helpers of the io tests: loopback socket pairs, raised fd limits, resident
+// memory, and example programs run as child processes.
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/resource.h>
@@ -37,6 +38,56 @@ inline int open_fds() {
   while (const dirent* e = ::readdir(d)) n += e->d_name[0] != '.';
   ::closedir(d);
   return n - 1;
+}
+
+// True when built with AddressSanitizer: its quarantine of freed memory and
+// its shadow pages make resident memory say little about the program's own.
+#if defined(__SANITIZE_ADDRESS__)
+inline constexpr bool kAsan = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+inline constexpr bool kAsan = true;
+#else
+inline constexpr bool kAsan = false;
+#endif
+#else
+inline constexpr bool kAsan = false;
+#endif
+
+// Resident anonymous memory of this process now, in KiB (RssAnon in
+// /proc/self/status: the heap, stacks and other private mappings, not the
+// program's code, whose pages come in as code first runs). The heap's free
+// memory is given back to the kernel first (malloc_trim), so that the figure
+// counts what is held rather than what the allocator kept for later. -1 when
+// /proc cannot be read.
+inline long resident_kib() {
+  ::malloc_trim(0);
+  std::ifstream f("/proc/self/status");
+  std::string key;
+  while (f >> key) {
+    long kib = 0;
+    if (key == "RssAnon:" && f >> kib) return kib;
+    f.ignore(4096, '\n');
+  }
+  return -1;
+}
+
+// Checks that resident memory grew by at most `bound_kib` from `before_kib`
+// to `after_kib` over `what`. The figures are always reported; under ASan
+// (see kAsan) they are not checked.
+inline void check_rss_growth(const std::string& what, long before_kib, long after_kib,
+                             long bound_kib) {
+  MESSAGE("RSS over " << what << ": " << before_kib << " KiB before, " << after_kib
+                      << " KiB after (bound: growth <= " << bound_kib << " KiB)");
+  REQUIRE(before_kib > 0);
+  REQUIRE(after_kib > 0);
+  if (kAsan) {
+    MESSAGE("RSS bound not checked: under AddressSanitizer resident memory includes its quarantine");
+    return;
+  }
+  CHECK_MESSAGE(after_kib - before_kib <= bound_kib,
+                "resident memory grew by " << after_kib - before_kib << " KiB over " << what
+                                           << " (bound " << bound_kib << " KiB)");
 }
 
 // A Unix socket path unique to this process and `tag`, not existing yet.
