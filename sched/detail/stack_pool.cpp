@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <cerrno>
 #include <cstdio>
 #include <new>
 
@@ -15,14 +17,20 @@
 #define WEFT_VALGRIND 1
 #endif
 
+// Linux 6.13's guard regions; Debian 12's headers predate them.
+#ifndef MADV_GUARD_INSTALL
+#define MADV_GUARD_INSTALL 102
+#endif
+
 namespace weft::detail {
 
 namespace {
 
 // Pooled stacks per size beyond which released stacks give their pages back.
 constexpr std::size_t kKeepCommitted = 1024;
-// Bytes of unguarded stacks mapped at once.
+// Bytes of slab stacks mapped at once.
 constexpr std::size_t kSlabBytes = std::size_t{4} << 20;
+static_assert(kCanaryBytes <= StackPool::kGapBytes, "a canary lies in the gap below its stack");
 
 std::size_t read_max_map_count() {
   std::size_t n = 65530;  // the kernel default
@@ -36,6 +44,18 @@ std::size_t read_max_map_count() {
 
 std::size_t round_up(std::size_t n, std::size_t to) { return (n + to - 1) / to * to; }
 
+// Guard pages held by every pool of the process: the map budget is the process's.
+std::atomic<std::size_t> g_guard_maps{0};
+
+// Takes one guard page from the process's budget; false when it is spent.
+bool take_guard_map(std::size_t budget) noexcept {
+  std::size_t n = g_guard_maps.load(std::memory_order_relaxed);
+  do {
+    if (n >= budget) return false;
+  } while (!g_guard_maps.compare_exchange_weak(n, n + 1, std::memory_order_relaxed));
+  return true;
+}
+
 void register_stack(Stack& s) {
 #ifdef WEFT_VALGRIND
   s.valgrind_id = VALGRIND_STACK_REGISTER(s.base, s.base + s.usable());
@@ -46,7 +66,24 @@ void register_stack(Stack& s) {
 
 }  // namespace
 
-std::size_t Stack::usable() const noexcept { return guarded ? size : size - kCanaryBytes; }
+std::size_t Stack::usable() const noexcept { return size; }
+
+bool StackPool::guard_regions_supported() noexcept {
+  // Older kernels answer EINVAL to an advice they do not know.
+  static const bool supported = [] {
+    const std::size_t page = page_size();
+    void* p = ::mmap(nullptr, page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) return false;
+    const bool ok = ::madvise(p, page, MADV_GUARD_INSTALL) == 0;
+    ::munmap(p, page);
+    return ok;
+  }();
+  return supported;
+}
+
+std::size_t StackPool::guard_maps_in_use() noexcept {
+  return g_guard_maps.load(std::memory_order_relaxed);
+}
 
 std::size_t StackPool::page_size() noexcept {
   static const std::size_t page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
@@ -60,7 +97,8 @@ std::size_t StackPool::builtin_default_size() noexcept {
 StackPool::StackPool(std::size_t default_size)
     : default_size_(round_up(default_size == 0 ? builtin_default_size() : default_size,
                              page_size())),
-      guard_budget_(read_max_map_count() / 4) {
+      guard_budget_(read_max_map_count() / 4),
+      guard_regions_(guard_regions_supported()) {
   default_bucket_.size = default_size_;
 }
 
@@ -81,6 +119,7 @@ StackPool::~StackPool() {
   deregister(default_bucket_);
   for (Bucket& b : other_buckets_) deregister(b);
   for (const Mapping& m : mappings_) ::munmap(m.addr, m.len);
+  g_guard_maps.fetch_sub(guard_maps_, std::memory_order_relaxed);
 }
 
 std::size_t StackPool::pooled() const noexcept {
@@ -105,6 +144,16 @@ void StackPool::reserve_mapping() {
   }
 }
 
+char* StackPool::map_slab(std::size_t len) {
+  reserve_mapping();  // so that recording the mapping cannot throw
+  void* p = ::mmap(nullptr, len, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (p == MAP_FAILED) throw std::bad_alloc();
+  mappings_.push_back(Mapping{static_cast<char*>(p), len});
+  return static_cast<char*>(p);
+}
+
+// The caller has taken a guard page from the process's budget.
 Stack StackPool::map_guarded(std::size_t size) {
   const std::size_t page = page_size();
   reserve_mapping();  // so that recording the mapping cannot throw
@@ -114,33 +163,35 @@ Stack StackPool::map_guarded(std::size_t size) {
   char* addr = static_cast<char*>(p);
   if (::mprotect(addr, page, PROT_NONE) != 0) {
     ::munmap(addr, size + page);
-    guard_budget_ = guarded_;  // the kernel refused another map: stop guarding
+    // The kernel refused another map: stop guarding (the caller gives back the one it took).
+    guard_budget_ = g_guard_maps.load(std::memory_order_relaxed) - 1;
     throw std::bad_alloc();
   }
   mappings_.push_back(Mapping{addr, size + page});
-  ++guarded_;
-  Stack s{addr + page, size, nullptr, true, 0};
+  ++guard_maps_;
+  Stack s{addr + page, size, nullptr, true, true, 0};
   register_stack(s);
   return s;
 }
 
-Stack StackPool::carve_plain(Bucket& b) {
-  if (b.slab_left == 0) {
-    std::size_t count = kSlabBytes / b.size;
+Stack StackPool::carve(Bucket& b, bool region) {
+  const std::size_t slot = kGapBytes + b.size;
+  if (b.slab.left == 0) {
+    std::size_t count = kSlabBytes / slot;
     if (count == 0) count = 1;
-    // One leading page holds the canary of the slab's first stack.
-    const std::size_t len = page_size() + count * b.size;
-    reserve_mapping();
-    void* p = ::mmap(nullptr, len, PROT_READ | PROT_WRITE,
-                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (p == MAP_FAILED) throw std::bad_alloc();
-    mappings_.push_back(Mapping{static_cast<char*>(p), len});
-    b.slab_next = static_cast<char*>(p) + page_size();
-    b.slab_left = count;
+    b.slab.next = map_slab(count * slot);
+    b.slab.left = count;
   }
-  Stack s{b.slab_next, b.size, b.slab_next - kCanaryBytes, false, 0};
-  b.slab_next += b.size;
-  --b.slab_left;
+  char* base = b.slab.next + kGapBytes;
+  // A guard region is installed when its slot is first used: its page-table
+  // entries cost memory only for stacks that exist.
+  if (region && ::madvise(b.slab.next, kGapBytes, MADV_GUARD_INSTALL) != 0) {
+    throw std::bad_alloc();  // ENOMEM: no memory for the page tables
+  }
+  Stack s{base, b.size, region ? nullptr : base - kCanaryBytes, region, false, 0};
+  b.slab.next += slot;
+  --b.slab.left;
+  if (region) ++guard_regions_made_;
   register_stack(s);
   return s;
 }
@@ -158,20 +209,27 @@ Stack StackPool::acquire(std::size_t size) {
     auto make_room = [](std::vector<Stack>& list, std::size_t made) {
       if (list.capacity() < made + 1) list.reserve(std::max<std::size_t>(16, 2 * (made + 1)));
     };
-    bool guard = guarded_ < guard_budget_;
-    if (guard) {
+    if (guard_regions_) {
       make_room(b.free_guarded, b.made_guarded);
-      try {
-        s = map_guarded(size);
-        ++b.made_guarded;
-      } catch (const std::bad_alloc&) {
-        guard = false;
+      s = carve(b, true);
+      ++b.made_guarded;
+    } else {
+      bool guard = take_guard_map(guard_budget_);
+      if (guard) {
+        make_room(b.free_guarded, b.made_guarded);
+        try {
+          s = map_guarded(size);
+          ++b.made_guarded;
+        } catch (const std::bad_alloc&) {
+          g_guard_maps.fetch_sub(1, std::memory_order_relaxed);
+          guard = false;
+        }
       }
-    }
-    if (!guard) {
-      make_room(b.free_plain, b.made_plain);
-      s = carve_plain(b);
-      ++b.made_plain;
+      if (!guard) {
+        make_room(b.free_plain, b.made_plain);
+        s = carve(b, false);
+        ++b.made_plain;
+      }
     }
   }
   ++live_;
@@ -197,9 +255,7 @@ bool StackPool::trim_list(std::vector<Stack>& list, std::size_t& trimmed,
   while (list.size() - trimmed > kKeepCommitted) {
     if (budget == 0) return true;
     const Stack& s = list[trimmed++];
-    // An unguarded slot's top kCanaryBytes belong to the canary of the slot
-    // above: leave that page alone (it stays zero, and may be in use).
-    ::madvise(s.base, s.guarded ? s.size : s.size - page_size(), MADV_DONTNEED);
+    ::madvise(s.base, s.size, MADV_DONTNEED);
     --budget;
   }
   return false;
