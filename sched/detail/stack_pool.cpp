@@ -255,6 +255,9 @@ bool StackPool::trim_list(std::vector<Stack>& list, std::size_t& trimmed,
   while (list.size() - trimmed > kKeepCommitted) {
     if (budget == 0) return true;
     const Stack& s = list[trimmed++];
+    // The whole stack, the page a sleeper touched included. The gap below it
+    // (its guard region or canary) is not: a guard region would survive
+    // MADV_DONTNEED anyway, and a canary page is only ever read (the zero page).
     ::madvise(s.base, s.size, MADV_DONTNEED);
     --budget;
   }
