@@ -21,7 +21,7 @@ class Loop;
 inline constexpr std::int64_t kNever = INT64_MAX;
 // Bytes right below an unguarded stack that must stay zero (its canary), in
 // the unused gap below it (see stack_pool.hpp): checked when its tasklet ends.
-inline constexpr std::size_t kCanaryBytes = 4096;
+inline constexpr std::size_t kCanaryBytes = 1024;
 
 enum class FiberState : std::uint8_t {
   created,   // spawned, never run: no stack yet; in the run queue

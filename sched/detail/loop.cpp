@@ -262,10 +262,15 @@ void Loop::check_stack_pointer(const Fiber& f) const noexcept {
 // The canary is outside every stack: ASan must not judge reading it.
 __attribute__((no_sanitize_address)) void Loop::check_stack(const Fiber& f) const noexcept {
   check_stack_pointer(f);
+  // Eight words a round: the compiler makes it four vector loads, not one.
   const auto* words = reinterpret_cast<const std::uint64_t*>(f.canary);
-  std::uint64_t any = 0;
-  for (std::size_t i = 0; i < kCanaryBytes / sizeof(std::uint64_t); ++i) any |= words[i];
-  if (any != 0) report_stack_overflow(f);
+  std::uint64_t any[8] = {};
+  for (std::size_t i = 0; i < kCanaryBytes / sizeof(std::uint64_t); i += 8) {
+    for (std::size_t k = 0; k < 8; ++k) any[k] |= words[i + k];
+  }
+  if ((any[0] | any[1] | any[2] | any[3] | any[4] | any[5] | any[6] | any[7]) != 0) {
+    report_stack_overflow(f);
+  }
 }
 
 void report_stack_overflow(const Fiber& f) noexcept {
