@@ -5,11 +5,16 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdint>
 #include <cstdio>
 #include <new>
 
 #include "sched/detail/fiber.hpp"
 #include "sched/detail/context.hpp"
+
+#ifdef WEFT_ASAN
+#include <sanitizer/asan_interface.h>
+#endif
 
 #if __has_include(<valgrind/valgrind.h>)
 #include <valgrind/valgrind.h>
@@ -60,6 +65,23 @@ void register_stack(Stack& s) {
   s.valgrind_id = VALGRIND_STACK_REGISTER(s.base, s.base + s.usable());
 #else
   (void)s;
+#endif
+}
+
+// Gives back a trimmed stack's pages. Under ASan its shadow too: unpoisoning
+// a released stack (forget_stack) wrote all of it, an eighth of the stack.
+void drop_pages(char* addr, std::size_t len) noexcept {
+  ::madvise(addr, len, MADV_DONTNEED);
+#ifdef WEFT_ASAN
+  std::size_t scale = 0;
+  std::size_t offset = 0;
+  __asan_get_shadow_mapping(&scale, &offset);
+  const std::size_t page = StackPool::page_size();
+  const std::uintptr_t lo = (reinterpret_cast<std::uintptr_t>(addr) >> scale) + offset;
+  const std::uintptr_t hi = (reinterpret_cast<std::uintptr_t>(addr + len) >> scale) + offset;
+  const std::uintptr_t first = (lo + page - 1) / page * page;  // whole shadow pages only:
+  const std::uintptr_t last = hi / page * page;                // the edges are a neighbour's too
+  if (first < last) ::madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
 #endif
 }
 
@@ -257,7 +279,7 @@ bool StackPool::trim_list(std::vector<Stack>& list, std::size_t& trimmed,
     // The whole stack, the page a sleeper touched included. The gap below it
     // (its guard region or canary) is not: a guard region would survive
     // MADV_DONTNEED anyway, and a canary page is only ever read (the zero page).
-    ::madvise(s.base, s.size, MADV_DONTNEED);
+    drop_pages(s.base, s.size);
     --budget;
   }
   return false;

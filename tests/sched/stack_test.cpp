@@ -78,10 +78,11 @@ void overflow_in_loop(Guard g, int yield_every) {
   });
 }
 
-// A frame larger than a page on a full stack: its far end (the array's first
-// byte) lies beyond the stack, past a 256-byte canary. Written directly (no
-// call, no switch in between) unless `then` says otherwise. ASan would move
-// the array to its fake stack; the real one is what is tested.
+// A frame larger than a page on a stack of its size: the array's far end (its
+// first byte) lies beyond the stack (144 bytes below it in a release build,
+// 512 in a debug one: past the 256-byte canary weft had), and is written with
+// no call or switch in between unless `then` says so. ASan would move the
+// array to its fake stack; the real one is what is tested.
 enum class Then { ret, yield };
 
 template <std::size_t N>
@@ -96,8 +97,9 @@ __attribute__((noinline, no_sanitize_address)) int big_frame(Then then) {
 constexpr std::size_t kBigStack = 64 << 10;
 constexpr int kSleepers = 20'000;
 
-// The big frame on the 20,001st live stack of the loop (beyond the guard-page
-// budget of a default kernel), with 20,000 parked neighbours below and above.
+// The big frame on the 20,001st live stack of the loop, with 20,000 parked
+// neighbours: with Guard::page it is beyond the guard-page budget of a default
+// kernel (about 16,000), so a stack without a guard.
 void big_frame_in_loop(Guard g, Then then) {
   weft::dispatch([=] {
     set_guard(g);
