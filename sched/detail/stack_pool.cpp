@@ -68,21 +68,68 @@ void register_stack(Stack& s) {
 #endif
 }
 
-// Gives back a trimmed stack's pages. Under ASan its shadow too: unpoisoning
-// a released stack (forget_stack) wrote all of it, an eighth of the stack.
-void drop_pages(char* addr, std::size_t len) noexcept {
-  ::madvise(addr, len, MADV_DONTNEED);
 #ifdef WEFT_ASAN
+// The whole pages of the shadow of [addr, addr + len).
+struct ShadowPages {
+  std::uintptr_t first = 0;
+  std::uintptr_t last = 0;
   std::size_t scale = 0;
   std::size_t offset = 0;
-  __asan_get_shadow_mapping(&scale, &offset);
+};
+ShadowPages shadow_pages(const char* addr, std::size_t len) noexcept {
+  ShadowPages r;
+  __asan_get_shadow_mapping(&r.scale, &r.offset);
   const std::size_t page = StackPool::page_size();
-  const std::uintptr_t lo = (reinterpret_cast<std::uintptr_t>(addr) >> scale) + offset;
-  const std::uintptr_t hi = (reinterpret_cast<std::uintptr_t>(addr + len) >> scale) + offset;
-  const std::uintptr_t first = (lo + page - 1) / page * page;  // whole shadow pages only:
-  const std::uintptr_t last = hi / page * page;                // the edges are a neighbour's too
-  if (first < last) ::madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
+  const auto begin = reinterpret_cast<std::uintptr_t>(addr);
+  r.first = ((begin >> r.scale) + r.offset + page - 1) / page * page;
+  r.last = (((begin + len) >> r.scale) + r.offset) / page * page;
+  if (r.last < r.first) r.last = r.first;
+  return r;
+}
 #endif
+
+// Under ASan, a new mapping is made addressable, dropping whole pages of its
+// shadow rather than writing them: memory the process mapped before (an
+// exited thread's stack) may have left poison there.
+#ifdef WEFT_ASAN
+void clear_shadow(char* addr, std::size_t len) noexcept {
+  const ShadowPages s = shadow_pages(addr, len);
+  if (s.first == s.last) {
+    __asan_unpoison_memory_region(addr, len);
+    return;
+  }
+  ::madvise(reinterpret_cast<void*>(s.first), s.last - s.first, MADV_DONTNEED);
+  // The edges, whose shadow pages are shared with the neighbours: written.
+  const std::uintptr_t begin = reinterpret_cast<std::uintptr_t>(addr);
+  const std::uintptr_t inner_begin = (s.first - s.offset) << s.scale;
+  const std::uintptr_t inner_end = (s.last - s.offset) << s.scale;
+  __asan_unpoison_memory_region(addr, inner_begin - begin);
+  __asan_unpoison_memory_region(reinterpret_cast<void*>(inner_end), begin + len - inner_end);
+}
+#endif
+
+// Under ASan, gives back the whole pages of the shadow of [addr, addr + len),
+// which the released stacks there wrote (unpoisoning them): they read as
+// zero again, unpoisoned. The edges' pages, shared with neighbours, stay.
+void drop_shadow(const char* addr, std::size_t len) noexcept {
+#ifdef WEFT_ASAN
+  const ShadowPages s = shadow_pages(addr, len);
+  if (s.first < s.last) {
+    ::madvise(reinterpret_cast<void*>(s.first), s.last - s.first, MADV_DONTNEED);
+  }
+#else
+  (void)addr;
+  (void)len;
+#endif
+}
+
+// Gives back a trimmed stack's pages: [addr, addr + len) is its slot (the gap
+// below it included). Under ASan its shadow's too, which unpoisoning the
+// released stack wrote: the whole pages only (a slot's shadow is whole pages
+// when its size is a multiple of 32 KiB); the gap's shadow is clean anyway.
+void drop_pages(char* addr, std::size_t len, std::size_t gap) noexcept {
+  ::madvise(addr + gap, len - gap, MADV_DONTNEED);
+  drop_shadow(addr, len);
 }
 
 }  // namespace
@@ -139,7 +186,10 @@ StackPool::~StackPool() {
   };
   deregister(default_bucket_);
   for (Bucket& b : other_buckets_) deregister(b);
-  for (const Mapping& m : mappings_) ::munmap(m.addr, m.len);
+  for (const Mapping& m : mappings_) {
+    ::munmap(m.addr, m.len);
+    drop_shadow(m.addr, m.len);
+  }
   g_guard_maps.fetch_sub(guard_maps_, std::memory_order_relaxed);
 }
 
@@ -165,23 +215,49 @@ void StackPool::reserve_mapping() {
   }
 }
 
-char* StackPool::map_slab(std::size_t len) {
-  reserve_mapping();  // so that recording the mapping cannot throw
+namespace {
+
+// A new private anonymous mapping of len bytes. Under ASan, p + at is aligned
+// to StackPool::kGapBytes (32 KiB, a page of shadow): map more, unmap the rest.
+char* map_anonymous(std::size_t len, std::size_t at) noexcept {
+#ifdef WEFT_ASAN
+  const std::size_t align = StackPool::kGapBytes;
+  void* raw = ::mmap(nullptr, len + align, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (raw == MAP_FAILED) return nullptr;
+  char* start = static_cast<char*>(raw);
+  char* p = reinterpret_cast<char*>(
+      (reinterpret_cast<std::uintptr_t>(start + at) + align - 1) / align * align - at);
+  if (p > start) ::munmap(start, static_cast<std::size_t>(p - start));
+  if (p + len < start + len + align) {
+    ::munmap(p + len, static_cast<std::size_t>(start + len + align - (p + len)));
+  }
+  clear_shadow(p + at, len - at);  // [p, p + at) is a guard page: never touched
+  return p;
+#else
+  (void)at;
   void* p = ::mmap(nullptr, len, PROT_READ | PROT_WRITE,
                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-  if (p == MAP_FAILED) throw std::bad_alloc();
-  mappings_.push_back(Mapping{static_cast<char*>(p), len});
-  return static_cast<char*>(p);
+  return p == MAP_FAILED ? nullptr : static_cast<char*>(p);
+#endif
+}
+
+}  // namespace
+
+char* StackPool::map_slab(std::size_t len) {
+  reserve_mapping();  // so that recording the mapping cannot throw
+  char* p = map_anonymous(len, 0);
+  if (p == nullptr) throw std::bad_alloc();
+  mappings_.push_back(Mapping{p, len});
+  return p;
 }
 
 // The caller has taken a guard page from the process's budget.
 Stack StackPool::map_guarded(std::size_t size) {
   const std::size_t page = page_size();
   reserve_mapping();  // so that recording the mapping cannot throw
-  void* p = ::mmap(nullptr, size + page, PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-  if (p == MAP_FAILED) throw std::bad_alloc();
-  char* addr = static_cast<char*>(p);
+  char* addr = map_anonymous(size + page, page);
+  if (addr == nullptr) throw std::bad_alloc();
   if (::mprotect(addr, page, PROT_NONE) != 0) {
     ::munmap(addr, size + page);
     // The kernel refused another map: stop guarding (the caller gives back the one it took).
@@ -279,7 +355,10 @@ bool StackPool::trim_list(std::vector<Stack>& list, std::size_t& trimmed,
     // The whole stack, the page a sleeper touched included. The gap below it
     // (its guard region or canary) is not: a guard region would survive
     // MADV_DONTNEED anyway, and a canary page is only ever read (the zero page).
-    drop_pages(s.base, s.size);
+    // A stack from a slab: the gap below it is its slot's (a guarded one's
+    // page below it is not, and holds nothing to drop).
+    const std::size_t gap = s.guard_map ? 0 : kGapBytes;
+    drop_pages(s.base - gap, s.size + gap, gap);
     --budget;
   }
   return false;

@@ -27,6 +27,8 @@
 #include <deque>
 #include <vector>
 
+#include "sched/detail/context.hpp"  // WEFT_ASAN
+
 namespace weft::detail {
 
 struct Stack {
@@ -82,8 +84,13 @@ class StackPool {
   // Guard pages held by all pools of the process.
   static std::size_t guard_maps_in_use() noexcept;
   // Bytes below each stack carved from a slab: its guard region, or the gap
-  // that takes an overflow of a stack without a guard.
+  // that takes an overflow of a stack without a guard. Under ASan 32 KiB, and
+  // slabs 32 KiB-aligned: a slot's shadow is then whole pages (see trim()).
+#ifdef WEFT_ASAN
+  static constexpr std::size_t kGapBytes = std::size_t{32} << 10;
+#else
   static constexpr std::size_t kGapBytes = std::size_t{16} << 10;
+#endif
 
  private:
   struct Slab {

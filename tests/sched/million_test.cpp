@@ -9,13 +9,23 @@
 #include "tasklet/tasklet.hpp"
 #include "tests/support/weft_test.hpp"
 
+#ifdef WEFT_ASAN
+// The sanitizer runtime's (GCC 12 ships no sanitizer/allocator_interface.h).
+extern "C" void __sanitizer_purge_allocator();
+#endif
+
 using weft::Tasklet;
 using weft_test::run;
 
 namespace {
 
-// Bytes of this process resident in memory (/proc/self/statm).
+// Bytes of this process resident in memory (/proc/self/statm). Under ASan,
+// what its allocator's quarantine holds of freed memory is given back first:
+// the pools are under test, not ASan's.
 std::size_t resident_bytes() {
+#ifdef WEFT_ASAN
+  __sanitizer_purge_allocator();
+#endif
   std::FILE* f = std::fopen("/proc/self/statm", "r");
   REQUIRE(f != nullptr);
   unsigned long size = 0, resident = 0;
@@ -43,16 +53,19 @@ void check_memory_given_back(std::size_t n, bool guard_regions) {
       peak = resident_bytes();
       for (auto& t : ts) t.kill();
     }
-    REQUIRE(peak > before + n * 2048);  // each sleeper held at least half a page
-    // The loop gives pages back in bounded steps whenever it is idle.
+    // The loop gives pages back in bounded steps whenever it is idle. What it
+    // keeps (1,024 stacks) is a quarter of the growth at most; under ASan, where
+    // each kept stack also holds 32 KiB of shadow, half.
+    const std::size_t bound = (peak - before) / (weft::detail::context_sanitized() ? 2 : 4);
     std::size_t after = resident_bytes();
-    for (int i = 0; i < 250 && after > before + (peak - before) / 4; ++i) {
+    for (int i = 0; i < 250 && after > before + bound; ++i) {
       Tasklet::sleep(0.02);
       after = resident_bytes();
     }
     INFO("resident before " << before / 1024 << " KiB, with " << n << " sleepers "
                             << peak / 1024 << " KiB, after " << after / 1024 << " KiB");
-    CHECK(after < before + (peak - before) / 4);
+    REQUIRE(peak > before + n * 2048);  // each sleeper held at least half a page
+    CHECK(after < before + bound);
   });
 }
 
