@@ -24,7 +24,7 @@ struct LoopStats {
   std::size_t runnable = 0;        // in the run queue
   std::size_t live_stacks = 0;     // stacks in use
   std::size_t pooled_stacks = 0;   // stacks kept for reuse
-  std::size_t guarded_stacks = 0;  // stacks mapped with a guard page (in use or pooled)
+  std::size_t guarded_stacks = 0;  // stacks with a guard page or region below (in use or pooled)
   std::size_t live_records = 0;    // tasklet records not yet freed (handles keep them)
   std::size_t record_bytes = 0;    // memory mapped for tasklet records (in use or kept)
   std::size_t live_watchers = 0;   // fd/signal waits and armed Timers

@@ -19,8 +19,9 @@ namespace weft::detail {
 class Loop;
 
 inline constexpr std::int64_t kNever = INT64_MAX;
-// Bytes right below an unguarded stack that must stay zero (its canary).
-inline constexpr std::size_t kCanaryBytes = 256;
+// Bytes right below an unguarded stack that must stay zero (its canary), in
+// the unused gap below it (see stack_pool.hpp): checked when its tasklet ends.
+inline constexpr std::size_t kCanaryBytes = 1024;
 
 enum class FiberState : std::uint8_t {
   created,   // spawned, never run: no stack yet; in the run queue
@@ -59,8 +60,8 @@ struct Fiber {
   std::int64_t park_deadline = kNever;  // the current park's deadline (loop clock, ns)
   std::int64_t scope_deadline = kNever;  // innermost DeadlineScope (loop clock, ns)
   Fiber* killer = nullptr;        // resumed next when this fiber parks or finishes after kill()
-  const char* canary = nullptr;   // unguarded stacks: kCanaryBytes right below the stack, checked
-                                  // at every switch away from it (nullptr: guarded)
+  const char* canary = nullptr;   // unguarded stacks: kCanaryBytes right below the stack
+                                  // (nullptr: guarded); see Loop::check_stack
   Loop* loop = nullptr;           // the loop it belongs to (set by add_fiber)
   std::unique_ptr<TaskletExtension> ext[static_cast<unsigned>(TaskletSlot::count)];
   Fiber* live_next = nullptr;     // the loop's list of unfinished fibers

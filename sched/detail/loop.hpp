@@ -168,7 +168,7 @@ class Loop {
   Fiber* pick_next_slow() noexcept;
   void switch_to(Fiber& next) noexcept {
     Fiber* self = current_;
-    if (self->canary != nullptr) check_canary(*self);
+    if (self->canary != nullptr) check_stack_pointer(*self);
     next.state = FiberState::running;
     current_ = &next;
     switch_context(self->ctx, next.ctx);
@@ -194,7 +194,13 @@ class Loop {
   void poll_once(bool block);
   void fire_timers() noexcept;
   void teardown() noexcept;
-  void check_canary(const Fiber& f) const noexcept;
+  // An unguarded stack at a switch away from it: its stack pointer must lie
+  // within it. Only a frame alive at the switch can be below the stack, and
+  // the gap below takes what it wrote, so a pointer comparison is the check.
+  void check_stack_pointer(const Fiber& f) const noexcept;
+  // An unguarded stack at its tasklet's end: the stack pointer, and its canary
+  // (an overflow that wrote into the gap and returned before any switch).
+  void check_stack(const Fiber& f) const noexcept;
   void close_remote() noexcept;
 
   Fiber main_;            // the loop's own context: the thread's stack

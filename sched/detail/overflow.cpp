@@ -15,8 +15,9 @@ namespace weft::detail {
 namespace {
 
 // How far below a stack's lowest address a fault address still counts as an
-// overflow of that stack (one large frame can skip the guard page). A stack
-// pointer below the stack is an overflow however far it went.
+// overflow of that stack: its guard (a page, or a guard region of
+// StackPool::kGapBytes) and beyond, as one large frame can skip a guard. A
+// stack pointer below the stack is an overflow however far it went.
 constexpr std::uintptr_t kReach = 256 * 1024;
 
 // A signal handler can reach nothing but globals: the handler we replaced.

@@ -1,8 +1,10 @@
 #pragma once
-// Stack overflow on a guarded stack faults on its guard page: a SIGSEGV
-// handler, running on an alternate signal stack (the faulting stack is full),
-// recognises the fault and stops the process with a message naming the
-// tasklet. Faults that are not weft's go to the previous handler.
+// Stack overflow on a guarded stack faults on its guard page or guard region
+// (sched/detail/stack_pool.hpp): a SIGSEGV handler, running on an alternate
+// signal stack (the faulting stack is full), recognises the fault (its address
+// or the stack pointer lies below the running tasklet's stack) and stops the
+// process with a message naming the tasklet. Faults that are not weft's go to
+// the previous handler.
 
 #include <cstddef>
 

@@ -3,18 +3,31 @@
 // reused LIFO, returned to the kernel only when the loop ends (or, beyond a
 // high-water mark of pooled stacks, their pages are dropped with MADV_DONTNEED).
 //
-// Why a guard page is not always there: one guarded stack costs two kernel
-// memory maps, and vm.max_map_count (65530 by default) caps them per process.
-// The first max_map_count/4 stacks get a PROT_NONE guard page below them; the
-// rest are carved from large unguarded slabs and instead carry a canary: the
-// 256 bytes right below each stack (the unused top of its neighbour's slot,
-// whose page that neighbour already committed) must stay zero, checked at
-// every switch away from the stack. Either way an overflow stops the process
-// with a message naming the tasklet.
+// Every stack has a guard below it where the kernel allows one, in this order:
+//  - guard regions (Linux 6.13+, MADV_GUARD_INSTALL): stacks are carved from
+//    large slabs, each slot a gap of kGapBytes and the stack above it, and the
+//    gap is made a guard region that faults on access. A guard region lives in
+//    the page tables, not in a memory map of its own, so it costs nothing
+//    against vm.max_map_count and every stack gets one.
+//  - guard pages: one guarded stack costs two kernel memory maps (its own and
+//    the PROT_NONE page below it), and vm.max_map_count (65530 by default)
+//    caps them per process. The first max_map_count/4 stacks of the process
+//    (all loops together) get one.
+//  - the rest are carved from slabs laid out as for guard regions, but the
+//    gap below each stack is plain memory that nothing uses: a frame that
+//    overflows by up to kGapBytes writes there and corrupts no other stack.
+//    The stack pointer is checked against the stack's bottom at every switch
+//    away from it, and the kCanaryBytes of the gap right below the stack (its
+//    canary, read-only, so the kernel's shared zero page) must still be zero
+//    when its tasklet ends.
+// Whichever it is, an overflow stops the process with a message naming the
+// tasklet (sched/detail/overflow.hpp, Loop::check_stack).
 
 #include <cstddef>
 #include <deque>
 #include <vector>
+
+#include "sched/detail/context.hpp"  // WEFT_ASAN
 
 namespace weft::detail {
 
@@ -22,10 +35,10 @@ struct Stack {
   char* base = nullptr;    // lowest address of the stack's slot
   std::size_t size = 0;    // bytes of the slot (a page multiple)
   char* canary = nullptr;  // unguarded: the kCanaryBytes below `base`; nullptr when guarded
-  bool guarded = false;    // a PROT_NONE page lies right below `base`
+  bool guarded = false;    // a guard page or a guard region lies right below `base`
+  bool guard_map = false;  // the guard is a PROT_NONE page of its own (two maps)
   unsigned valgrind_id = 0;
-  // Usable bytes: an unguarded slot gives its top kCanaryBytes to the canary
-  // of the slot above it, so that reading a canary never touches a fresh page.
+  // Usable bytes (all of the slot).
   std::size_t usable() const noexcept;
 };
 
@@ -50,16 +63,40 @@ class StackPool {
   std::size_t default_size() const noexcept { return default_size_; }
   std::size_t live() const noexcept { return live_; }
   std::size_t pooled() const noexcept;
-  std::size_t guarded() const noexcept { return guarded_; }
+  // Stacks with a guard below them (a guard page or a guard region).
+  std::size_t guarded() const noexcept { return guard_maps_ + guard_regions_made_; }
+  // Stacks of this pool with a guard page of their own (two maps each).
+  std::size_t guard_maps() const noexcept { return guard_maps_; }
+  // Guard pages the process may hold (all pools together); see guard_maps_in_use().
   std::size_t guard_budget() const noexcept { return guard_budget_; }
   // Lowers the guard budget (tests use it to exercise canary stacks).
   void set_guard_budget(std::size_t n) noexcept { guard_budget_ = n; }
+  // Whether new stacks get guard regions (MADV_GUARD_INSTALL): on when the
+  // kernel has them. Tests turn it off to exercise the fallbacks.
+  bool guard_regions() const noexcept { return guard_regions_; }
+  void set_guard_regions(bool on) noexcept { guard_regions_ = on && guard_regions_supported(); }
 
   static std::size_t page_size() noexcept;
   // The built-in default reserve for this build (64 KiB, or 256 KiB under ASan).
   static std::size_t builtin_default_size() noexcept;
+  // True when the running kernel installs guard regions (probed once).
+  static bool guard_regions_supported() noexcept;
+  // Guard pages held by all pools of the process.
+  static std::size_t guard_maps_in_use() noexcept;
+  // Bytes below each stack carved from a slab: its guard region, or the gap
+  // that takes an overflow of a stack without a guard. Under ASan 32 KiB, and
+  // slabs 32 KiB-aligned: a slot's shadow is then whole pages (see trim()).
+#ifdef WEFT_ASAN
+  static constexpr std::size_t kGapBytes = std::size_t{32} << 10;
+#else
+  static constexpr std::size_t kGapBytes = std::size_t{16} << 10;
+#endif
 
  private:
+  struct Slab {
+    char* next = nullptr;  // carving position
+    std::size_t left = 0;  // slots left
+  };
   struct Bucket {
     std::size_t size = 0;
     std::vector<Stack> free_guarded;
@@ -68,8 +105,7 @@ class StackPool {
     std::size_t trimmed_plain = 0;
     std::size_t made_guarded = 0;  // stacks of this size ever made, per kind:
     std::size_t made_plain = 0;    // the free lists keep capacity for all of them
-    char* slab_next = nullptr;  // carving position in the current unguarded slab
-    std::size_t slab_left = 0;  // stacks left in it
+    Slab slab;                     // slab being carved
   };
   struct Mapping {
     char* addr;
@@ -78,15 +114,19 @@ class StackPool {
 
   Bucket& bucket(std::size_t size);
   void reserve_mapping();
+  char* map_slab(std::size_t len);
   Stack map_guarded(std::size_t size);
-  Stack carve_plain(Bucket& b);
+  // The next slot of b's slab, its gap a guard region or (region false) a canary.
+  Stack carve(Bucket& b, bool region);
   void pool(Bucket& b, const Stack& s) noexcept;
   static Stack take(std::vector<Stack>& list, std::size_t& trimmed) noexcept;
   static bool trim_list(std::vector<Stack>& list, std::size_t& trimmed, std::size_t& budget) noexcept;
 
   std::size_t default_size_;
   std::size_t guard_budget_;
-  std::size_t guarded_ = 0;
+  bool guard_regions_;
+  std::size_t guard_maps_ = 0;
+  std::size_t guard_regions_made_ = 0;
   std::size_t live_ = 0;
   Bucket default_bucket_;
   std::deque<Bucket> other_buckets_;  // stable addresses

@@ -1,12 +1,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include "sched/detail/loop.hpp"
 #include "sched/detail/stack_pool.hpp"
 #include "sched/extension.hpp"
+#include "sched/wait_list.hpp"
 #include "tasklet/tasklet.hpp"
 #include "tests/support/weft_test.hpp"
 
@@ -17,11 +20,12 @@ namespace {
 
 // Recurses until the stack runs out; `yield_every` > 0 yields on the way down
 // (so that a canary stack is checked at each switch). Endless on purpose.
+// Below its stack ASan knows nothing of the frames: weft's checks are tested.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Winfinite-recursion"
-int dive(int depth, int yield_every) {
+__attribute__((no_sanitize_address)) int dive(int depth, int yield_every) {
   volatile char frame[512];
-  std::memset(const_cast<char*>(frame), depth & 0x7f, sizeof frame);
+  for (std::size_t i = 0; i < sizeof frame; ++i) frame[i] = static_cast<char>(depth & 0x7f);
   if (yield_every > 0 && depth % yield_every == 0) Tasklet::yield_();
   return dive(depth + 1, yield_every) + frame[depth % sizeof frame];
 }
@@ -55,12 +59,81 @@ ChildResult in_child(F body) {
   return r;
 }
 
-void overflow_in_loop(bool guarded, int yield_every) {
+// Which guard a test's stacks get: a guard page of their own (two maps each),
+// a guard region (MADV_GUARD_INSTALL), or none (the canary).
+enum class Guard { page, region, canary };
+
+void set_guard(Guard g) {
+  auto& pool = weft::detail::current_loop()->stacks();
+  pool.set_guard_regions(g == Guard::region);
+  if (g == Guard::canary) pool.set_guard_budget(0);
+}
+
+bool have_guard_regions() { return weft::detail::StackPool::guard_regions_supported(); }
+
+void overflow_in_loop(Guard g, int yield_every) {
   weft::dispatch([=] {
-    if (!guarded) weft::detail::current_loop()->stacks().set_guard_budget(0);
+    set_guard(g);
     auto t = Tasklet::spawn([=] { return dive(0, yield_every); }, {.name = "deep-diver"});
     t.join();
   });
+}
+
+// A frame larger than a page on a stack of its size: the array's far end (its
+// first byte) lies beyond the stack (144 bytes below it in a release build,
+// 512 in a debug one: past the 256-byte canary weft had), and is written with
+// no call or switch in between unless `then` says so. ASan would move the
+// array to its fake stack; the real one is what is tested.
+enum class Then { ret, yield };
+
+template <std::size_t N>
+__attribute__((noinline, no_sanitize_address)) int big_frame(Then then) {
+  volatile char a[N];
+  a[0] = 1;
+  a[N - 1] = 2;
+  if (then == Then::yield) Tasklet::yield_();
+  return a[0] + a[N - 1];
+}
+
+constexpr std::size_t kBigStack = 64 << 10;
+constexpr int kSleepers = 20'000;
+
+// The big frame on the 20,001st live stack of the loop, with 20,000 parked
+// neighbours: with Guard::page it is beyond the guard-page budget of a default
+// kernel (about 16,000), so a stack without a guard.
+void big_frame_in_loop(Guard g, Then then) {
+  weft::dispatch([=] {
+    set_guard(g);
+    weft::WaitList gate;
+    std::vector<weft::TaskletOf<void>> sleepers;
+    for (int i = 0; i < kSleepers; ++i) {
+      sleepers.push_back(Tasklet::spawn([&gate] { gate.wait(weft::Deadline::never()); }));
+    }
+    while (gate.size() < kSleepers) Tasklet::yield_();
+    auto t = Tasklet::spawn([=] { return big_frame<kBigStack>(then); },
+                            {.name = "big-frame", .stack_size = kBigStack});
+    t.join();
+    gate.notify_all();
+    for (auto& s : sleepers) s.join();
+  });
+}
+
+void check_stopped_naming(const ChildResult& r, const char* name) {
+  INFO("child's stderr: " << r.stderr_text);
+  CHECK(WIFSIGNALED(r.status));
+  if (WIFSIGNALED(r.status)) CHECK(WTERMSIG(r.status) == SIGABRT);
+  CHECK(r.stderr_text.find(std::string("stack overflow in tasklet '") + name + "'") !=
+        std::string::npos);
+}
+
+// Lines of /proc/self/maps: the kernel's memory maps of this process.
+std::size_t map_count() {
+  std::FILE* f = std::fopen("/proc/self/maps", "r");
+  REQUIRE(f != nullptr);
+  std::size_t n = 0;
+  for (int c; (c = std::fgetc(f)) != EOF;) n += c == '\n';
+  std::fclose(f);
+  return n;
 }
 
 }  // namespace
@@ -84,7 +157,9 @@ TEST_CASE("a tasklet gets its stack at its first run and stacks are reused LIFO"
 TEST_CASE("stacks beyond the guard budget are unguarded canary stacks and work the same") {
   run([] {
     auto& pool = weft::detail::current_loop()->stacks();
-    pool.set_guard_budget(pool.guarded());
+    pool.set_guard_regions(false);
+    pool.set_guard_budget(weft::detail::StackPool::guard_maps_in_use());
+    const std::size_t guarded_before = pool.guarded();  // main's stack
     std::vector<weft::TaskletOf<int>> ts;
     for (int i = 0; i < 200; ++i) {
       ts.push_back(Tasklet::spawn([i] {
@@ -94,7 +169,7 @@ TEST_CASE("stacks beyond the guard budget are unguarded canary stacks and work t
     }
     auto rs = Tasklet::join_all(ts);
     for (int i = 0; i < 200; ++i) CHECK(rs[i].value() == i);
-    CHECK(weft::loop_stats().guarded_stacks == pool.guard_budget());
+    CHECK(weft::loop_stats().guarded_stacks == guarded_before);  // the 200 have canaries
   });
 }
 
@@ -111,24 +186,86 @@ TEST_CASE("the guard budget follows vm.max_map_count") {
   pool.release(again);
 }
 
+TEST_CASE("the guard-page budget is the process's, shared by its loops' pools") {
+  using weft::detail::StackPool;
+  StackPool a, b;
+  a.set_guard_regions(false);
+  b.set_guard_regions(false);
+  const std::size_t in_use = StackPool::guard_maps_in_use();
+  a.set_guard_budget(in_use + 1);
+  b.set_guard_budget(in_use + 1);
+  auto sa = a.acquire();
+  auto sb = b.acquire();
+  CHECK(sa.guard_map);
+  CHECK_FALSE(sb.guarded);  // the one guard page left went to the other pool
+  CHECK(StackPool::guard_maps_in_use() == in_use + 1);
+  a.release(sa);
+  b.release(sb);
+}
+
+TEST_CASE("with guard regions every stack is guarded and costs no memory map") {
+  if (!have_guard_regions()) {
+    MESSAGE("skipped: this kernel has no MADV_GUARD_INSTALL");
+    return;
+  }
+  using weft::detail::StackPool;
+  StackPool pool;
+  CHECK(pool.guard_regions());
+  const std::size_t maps_before = map_count();
+  const std::size_t guard_maps_before = StackPool::guard_maps_in_use();
+  std::vector<weft::detail::Stack> stacks;
+  for (int i = 0; i < 2000; ++i) stacks.push_back(pool.acquire());
+  for (const auto& s : stacks) {
+    CHECK(s.guarded);
+    CHECK_FALSE(s.guard_map);
+    CHECK(s.canary == nullptr);
+    CHECK(s.usable() == s.size);
+  }
+  CHECK(pool.guarded() == 2000);
+  CHECK(StackPool::guard_maps_in_use() == guard_maps_before);
+  // A slab is one map, of 14 stacks at least (and adjacent slabs merge); a
+  // guard page would cost two maps a stack.
+  CHECK(map_count() < maps_before + 2000 / 10);
+  for (const auto& s : stacks) pool.release(s);
+}
+
 TEST_CASE("stack overflow on a guarded stack stops the process with a message naming the tasklet") {
-  auto r = in_child([] { overflow_in_loop(true, 0); });
-  CHECK(WIFSIGNALED(r.status));
-  CHECK(WTERMSIG(r.status) == SIGABRT);
-  CHECK(r.stderr_text.find("stack overflow in tasklet 'deep-diver'") != std::string::npos);
+  check_stopped_naming(in_child([] { overflow_in_loop(Guard::page, 0); }), "deep-diver");
+}
+
+TEST_CASE("stack overflow on a guard-region stack stops the process with a message naming the tasklet") {
+  if (!have_guard_regions()) {
+    MESSAGE("skipped: this kernel has no MADV_GUARD_INSTALL");
+    return;
+  }
+  check_stopped_naming(in_child([] { overflow_in_loop(Guard::region, 0); }), "deep-diver");
 }
 
 TEST_CASE("stack overflow on a canary stack is caught at the next switch") {
-  auto r = in_child([] { overflow_in_loop(false, 4); });
-  CHECK(WIFSIGNALED(r.status));
-  CHECK(WTERMSIG(r.status) == SIGABRT);
-  CHECK(r.stderr_text.find("stack overflow in tasklet 'deep-diver'") != std::string::npos);
+  check_stopped_naming(in_child([] { overflow_in_loop(Guard::canary, 4); }), "deep-diver");
 }
 
 TEST_CASE("stack overflow on a canary stack without switches is caught by the fault handler") {
-  auto r = in_child([] { overflow_in_loop(false, 0); });
+  auto r = in_child([] { overflow_in_loop(Guard::canary, 0); });
   CHECK(WIFSIGNALED(r.status));
   CHECK(r.stderr_text.find("stack overflow in tasklet 'deep-diver'") != std::string::npos);
+}
+
+TEST_CASE("a frame larger than a page on the 20,000th live stack stops the process naming the tasklet") {
+  if (!have_guard_regions()) {
+    MESSAGE("skipped: this kernel has no MADV_GUARD_INSTALL");
+    return;
+  }
+  check_stopped_naming(in_child([] { big_frame_in_loop(Guard::region, Then::ret); }), "big-frame");
+}
+
+TEST_CASE("without guard regions a frame larger than a page on the 20,000th stack is caught") {
+  SUBCASE("written, then returned from") {
+    check_stopped_naming(in_child([] { big_frame_in_loop(Guard::page, Then::ret); }), "big-frame");
+  }
+  SUBCASE("written, then switched away from") {
+    check_stopped_naming(in_child([] { big_frame_in_loop(Guard::page, Then::yield); }), "big-frame");
+  }
 }
 
 }
