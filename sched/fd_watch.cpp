@@ -94,6 +94,7 @@ void FdWatch::on_ready(void* owner, int events) noexcept {
     return;
   }
   if (self->edge_) self->ready_ |= events & (Poller::kRead | Poller::kWrite);
+  if (events & Poller::kHangUp) self->hung_up_ = true;
   if (events & Poller::kRead) self->readers_.notify_all();
   if (events & Poller::kWrite) self->writers_.notify_all();
   // A wait on both learns which fired: each such waiter's data is its bits.

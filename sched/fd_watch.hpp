@@ -97,6 +97,11 @@ class FdWatch {
   // Wakes every waiter (their wait reports closed) and refuses later waits.
   void close() noexcept;
   bool closed() const noexcept { return closed_; }
+  // Edge mode: the peer has shut down its side (or the fd has an error) at
+  // some point since the watch was made. From then on readiness to read does
+  // not change again, so a reader must not wait for a new edge: the end of
+  // the stream (or the error) may have come with data it already took.
+  bool hung_up() const noexcept { return hung_up_; }
   int fd() const noexcept { return fd_; }
   // Tasklets parked for reading / writing (a wait on both counts in each).
   std::size_t waiting_readers() const noexcept { return readers_.size() + either_.size(); }
@@ -111,6 +116,7 @@ class FdWatch {
   int fd_;
   bool edge_;
   bool closed_ = false;
+  bool hung_up_ = false;  // edge mode: see hung_up()
   int ready_ = 0;  // edge mode: readiness that arrived and no wait has taken yet
   unsigned want_read_ = 0;   // waits on reading (readers_ and either_)
   unsigned want_write_ = 0;  // waits on writing (writers_ and either_)

@@ -217,7 +217,7 @@ void Loop::rest_current() noexcept {
   } else {
     next = pick_next();
   }
-  if (self->canary != nullptr) check_canary(*self);
+  if (self->canary != nullptr) check_stack(*self);
   zombie_ = self;  // resting: reap_zombie gives back only its stack
   next->state = FiberState::running;
   current_ = next;

@@ -41,6 +41,9 @@ class Poller {
   // With kRead|kWrite: the fd is not an open file descriptor (libev's
   // EV_ERROR). The watch has stopped; io_set re-arms it.
   static constexpr int kError = 4;
+  // Edge watches, with kRead: the peer has shut down its side or the fd has
+  // an error (EPOLLRDHUP, EPOLLHUP, EPOLLERR): no later edge will say so again.
+  static constexpr int kHangUp = 8;
 
   struct Io;      // one registered fd (opaque)
   struct Signal;  // one watched signal (opaque)

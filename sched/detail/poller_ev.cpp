@@ -108,6 +108,7 @@ void on_edges(struct ev_loop* ev, ev_io*, int) {
     const std::uint32_t e = batch[i].events;
     int events = 0;
     if (e & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) events |= Poller::kRead;
+    if (e & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) events |= Poller::kHangUp;
     if (e & (EPOLLOUT | EPOLLHUP | EPOLLERR)) events |= Poller::kWrite;
     slot.cb(slot.owner, events);
   }

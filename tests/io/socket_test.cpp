@@ -557,4 +557,29 @@ TEST_CASE("socket calls outside a tasklet throw NotInTasklet only when they must
   });
 }
 
+
+TEST_CASE("the end of the stream that came with the data a parked read took ends the next read at once") {
+  run([] {
+    auto [ours, peer] = tcp_pair();
+    std::size_t first = 0;
+    std::size_t second = 99;
+    double second_took = -1;
+    auto reader = Tasklet::spawn([&, &ours = ours] {
+      char buf[64];
+      first = ours.read({buf, sizeof buf});  // parked: nothing there yet
+      const auto start = weft::now();
+      second = ours.read({buf, sizeof buf}, 1.0);
+      second_took = since(start);
+    });
+    Tasklet::yield_();  // the reader parks
+    peer.write_all("abc\n");
+    peer.write_all("def");
+    peer.shutdown();  // data and end of stream arrive before the reader runs again
+    reader.join();
+    CHECK(first == 7);
+    CHECK(second == 0);
+    CHECK(second_took < 0.2);  // it waited for its 1 s timeout before the fix
+  });
+}
+
 }  // TEST_SUITE
