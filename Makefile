@@ -118,16 +118,18 @@ fuzz: fuzz-deps $(FUZZ_BUILD)/build.ninja
 
 # The suites under valgrind memcheck, on the release build (tasklet stacks
 # are registered with VALGRIND_STACK_REGISTER: valgrind is a build dependency
-# for that); any error fails. The million-tasklet test is left out (under
-# valgrind it takes hours; make test checks the scale), as are the layout
-# check and the Twisted side-by-side run (no weft code under test of its own).
+# for that). A memcheck error fails (exit 99); the suites' own verdicts do not
+# (--no-exitcode: under valgrind's slowdown their time assertions miss their
+# tolerance, which says nothing about memory). Left out: the million-tasklet
+# test (hours under valgrind; make test checks the scale), the layout check
+# and the Twisted side-by-side run (no weft code under test of their own).
 valgrind: build
 	@tests=$$($(MESON) test -C $(BUILD) --no-rebuild --list | \
 	  grep -vx -e layout -e compat_twisted_side_by_side); \
 	$(MESON) test -C $(BUILD) --no-rebuild --print-errorlogs --num-processes 2 \
 	  --timeout-multiplier 20 \
 	  --wrapper 'valgrind --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite -q' \
-	  --test-args '--test-case-exclude=*million*' $$tests
+	  --test-args '--test-case-exclude=*million* --no-exitcode' $$tests
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD) $(FUZZ_BUILD)
