@@ -94,7 +94,7 @@ tsan: tsan-deps $(TSAN_BUILD)/build.ninja
 
 # libFuzzer targets (tests/fuzz/README.md), each for FUZZ_SECONDS on its
 # committed corpus (tests/fuzz/corpus/<target>); new inputs go to
-# $(FUZZ_BUILD)/corpus-<target>, a failing one to $(FUZZ_BUILD)/crash-<target>-*.
+# $(FUZZ_BUILD)/corpus-<target>, a failing one to $(FUZZ_BUILD)/<target>-crash-*.
 FUZZ_TARGETS := endpoint stream
 FUZZ_SECONDS ?= 25
 
@@ -112,7 +112,7 @@ fuzz: fuzz-deps $(FUZZ_BUILD)/build.ninja
 	  echo "make: fuzzing $$t for $(FUZZ_SECONDS) s"; \
 	  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	    $(FUZZ_BUILD)/tests/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=8192 \
-	    -print_final_stats=1 -artifact_prefix=$(FUZZ_BUILD)/crash-$$t- \
+	    -print_final_stats=1 -artifact_prefix=$(FUZZ_BUILD)/$$t- \
 	    $(FUZZ_BUILD)/corpus-$$t tests/fuzz/corpus/$$t; \
 	done
 
