@@ -56,7 +56,10 @@ auto to_thread(F&& f, const Deadline& d, std::string_view what)
   using R = std::invoke_result_t<Fn&>;
   auto job = std::make_shared<detail::ThreadCall<Fn, R>>(Fn(std::forward<F>(f)));
   detail::run_on_worker(job, d, what);
-  if (job->error) std::rethrow_exception(job->error);
+  // Taken out of the job, the exception ends its life on this thread, not on
+  // the worker that may drop the job last (its reference count lives in the
+  // C++ runtime, where ThreadSanitizer cannot see it order the two threads).
+  if (job->error) std::rethrow_exception(std::exchange(job->error, nullptr));
   if constexpr (!std::is_void_v<R>) return std::move(*job->result);
 }
 

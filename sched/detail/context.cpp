@@ -53,6 +53,9 @@ void make_context(Context& c, void* stack_bottom, std::size_t size, void (*entry
   c.stack_bottom = stack_bottom;
   c.stack_size = size;
   c.asan_fake_stack = nullptr;
+#ifdef WEFT_TSAN
+  c.tsan_fiber = __tsan_create_fiber(0);
+#endif
   c.entry = entry;
   c.arg = arg;
 }
@@ -66,6 +69,14 @@ void exit_context(Context& from, Context& to) noexcept {
   Switch sw{&from, &to};
 #ifdef WEFT_ASAN
   __sanitizer_start_switch_fiber(nullptr, to.stack_bottom, to.stack_size);
+#endif
+#ifdef WEFT_TSAN
+  // Once the thread runs as `to`, the finished fiber can go: TSan only forbids
+  // destroying the current one. Only its record goes; the stack is ours.
+  void* dead = from.tsan_fiber;
+  from.tsan_fiber = nullptr;
+  __tsan_switch_to_fiber(to.tsan_fiber, 0);
+  __tsan_destroy_fiber(dead);
 #endif
   jump(to.fctx, &sw);
   std::abort();  // a finished context is never resumed

@@ -13,6 +13,10 @@
 //    other's `throw;` and std::current_exception().
 //  - AddressSanitizer's notion of the current stack (fiber annotations), so
 //    ASan does not report false stack-buffer-overflows after a switch.
+//  - ThreadSanitizer's notion of the current thread: each made context is a
+//    TSan fiber, so a report's stacks are the running tasklet's alone (not a
+//    mix of every tasklet that ran on the thread), and each switch orders
+//    what the two contexts did (they run one after the other on one thread).
 //
 // Why the switch is inline, and Boost.Context's entry points are declared
 // here rather than included: switch_context sits on the scheduler's hottest
@@ -36,6 +40,16 @@
 #ifdef WEFT_ASAN
 #include <sanitizer/common_interface_defs.h>
 #endif
+#if defined(__SANITIZE_THREAD__)
+#define WEFT_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define WEFT_TSAN 1
+#endif
+#endif
+#ifdef WEFT_TSAN
+#include <sanitizer/tsan_interface.h>
+#endif
 
 namespace weft::detail {
 
@@ -47,6 +61,12 @@ struct Context {
   const void* stack_bottom = nullptr;  // lowest address of the stack (ASan)
   std::size_t stack_size = 0;          // (ASan)
   void* asan_fake_stack = nullptr;     // ASan fake-stack handle while suspended
+#ifdef WEFT_TSAN
+  // TSan's fiber for this context: made by make_context and destroyed by its
+  // exit_context; for the thread's own context, the thread's (set at its first
+  // switch away, never destroyed).
+  void* tsan_fiber = nullptr;
+#endif
   void (*entry)(void*) = nullptr;      // first-run entry point (make_context)
   void* arg = nullptr;
   void* fctx = nullptr;              // Boost.Context fcontext_t (the saved stack pointer)
@@ -65,7 +85,8 @@ void make_context(Context& c, void* stack_bottom, std::size_t size, void (*entry
 inline void switch_context(Context& from, Context& to) noexcept;
 
 // The last switch of a context whose stack is about to be released: like
-// switch_context, but `from` is never resumed (ASan drops its fake stack).
+// switch_context, but `from` is never resumed (ASan drops its fake stack, TSan
+// its fiber). `from` must have been made by make_context.
 [[noreturn]] void exit_context(Context& from, Context& to) noexcept;
 
 // True when built with AddressSanitizer (fiber annotations active).
@@ -192,6 +213,12 @@ inline void switch_context(Context& from, Context& to) noexcept {
   Switch sw{&from, &to};
 #ifdef WEFT_ASAN
   __sanitizer_start_switch_fiber(&from.asan_fake_stack, to.stack_bottom, to.stack_size);
+#endif
+#ifdef WEFT_TSAN
+  // Right before the jump, as TSan asks: from here on the thread runs as `to`.
+  // A context nobody made is the thread's own: it is TSan's current fiber.
+  if (from.tsan_fiber == nullptr) from.tsan_fiber = __tsan_get_current_fiber();
+  __tsan_switch_to_fiber(to.tsan_fiber, 0);
 #endif
   on_resume(from, jump(to.fctx, &sw));
 }
