@@ -8,6 +8,8 @@
 // Loop's members (its definition comes along for the inline wait core).
 // Everything here is loop-thread only.
 
+#include <sys/types.h>
+
 #include <cstddef>
 #include <exception>
 #include <memory>
@@ -105,6 +107,15 @@ template <class T>
 T* find_tasklet_slot(Fiber& f, TaskletSlot s) noexcept {
   return static_cast<T*>(f.ext[static_cast<unsigned>(s)].get());
 }
+
+// ---- writing to pipes and terminals
+
+// write(fd, data, n) that raises no SIGPIPE when fd is a pipe or FIFO whose
+// reader has gone (it fails with EPIPE instead), without changing the
+// program's SIGPIPE disposition or mask (sigpipe.cpp). For fds that are not
+// sockets (sockets use send(MSG_NOSIGNAL)); the log's stderr and non-socket
+// Sockets use it.
+ssize_t write_without_sigpipe(int fd, const void* data, std::size_t n) noexcept;
 
 // ---- the wait core for hot paths
 //

@@ -56,7 +56,8 @@ void log(LogLevel level, std::string_view message) noexcept {
     line += ": ";
     line += message;
     line += '\n';
-    ssize_t ignored = ::write(STDERR_FILENO, line.data(), line.size());
+    // stderr may be a pipe whose reader has gone: that must not kill the program.
+    ssize_t ignored = detail::write_without_sigpipe(STDERR_FILENO, line.data(), line.size());
     (void)ignored;
   } catch (...) {
     // Logging must never throw; a handler that does loses that message.

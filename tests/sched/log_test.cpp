@@ -1,3 +1,7 @@
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <stdexcept>
 #include <string>
 
@@ -32,6 +36,26 @@ TEST_CASE("describe_current_exception names the type and the message") {
     CHECK(weft::describe_current_exception() == "int");
   }
   CHECK(std::string(weft::TaskletExit{}.what()) == "TaskletExit");
+}
+
+
+TEST_CASE("a log line to a stderr whose reader has gone does not kill the program with SIGPIPE") {
+  const pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    ::signal(SIGPIPE, SIG_DFL);
+    int p[2];
+    if (::pipe(p) != 0) ::_exit(2);
+    ::close(p[0]);  // nobody reads
+    ::dup2(p[1], STDERR_FILENO);
+    weft::log(weft::LogLevel::error, "nobody hears this");
+    weft::log(weft::LogLevel::warning, "nor this");
+    ::_exit(0);
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  CHECK_MESSAGE(WIFEXITED(status), "killed by signal " << (WIFSIGNALED(status) ? WTERMSIG(status) : 0));
+  CHECK(WEXITSTATUS(status) == 0);
 }
 
 }
