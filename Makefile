@@ -95,7 +95,7 @@ tsan: tsan-deps $(TSAN_BUILD)/build.ninja
 # libFuzzer targets (tests/fuzz/README.md), each for FUZZ_SECONDS on its
 # committed corpus (tests/fuzz/corpus/<target>); new inputs go to
 # $(FUZZ_BUILD)/corpus-<target>, a failing one to $(FUZZ_BUILD)/<target>-crash-*.
-FUZZ_TARGETS := endpoint stream
+FUZZ_TARGETS := endpoint stream http
 FUZZ_SECONDS ?= 25
 
 fuzz-deps: deps
