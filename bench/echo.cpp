@@ -13,7 +13,8 @@
 // is compared (echo_c<N>_cpu): at saturation that figure also carries the cost
 // of waking a generator that waits, which grows as a server falls behind the
 // generator (see echo_generator.hpp, "Paced runs"); it is printed too
-// (echo_c<N>_cpu_saturated).
+// (echo_c<N>_cpu_saturated). A paced generator polls without sleeping while
+// batches wait for the rate, so its own CPU figure there says little.
 //
 // Each server runs in a child process on a listening socket made here; the
 // load generator is this process. Both servers face the same generator,
