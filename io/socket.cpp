@@ -288,13 +288,15 @@ long Socket::read_nowait(void* buf, std::size_t n) {
   }
 }
 
+bool Socket::wait_for_edge() const noexcept { return drained_ && !(watch_ && watch_->hung_up()); }
+
 std::size_t Socket::read(void* buf, std::size_t n, LazyDeadline& d) {
   check_open(Op::read);
   if (n == 0) return 0;
   // A short read drained the socket: wait for the next edge before reading
   // again, unless the peer has shut down, since no edge follows the end of
   // the stream that came with the data already read.
-  if (drained_ && !(watch_ && watch_->hung_up())) {
+  if (wait_for_edge()) {
     const FdWake w = await(Op::read, d);
     if (w.wake == Wake::timed_out && !w.closed) {
       const long r = read_nowait(buf, n);  // the skipped attempt: data may be there after all

@@ -222,8 +222,12 @@ class Socket {
   // the next read most likely finds nothing. It waits for readiness first
   // instead of spending a system call on EAGAIN (Tokio clears readiness the
   // same way). Correct with the edge-triggered watch too: the buffer was
-  // empty at that read, so whatever arrives after it is reported.
+  // empty at that read, so whatever arrives after it is reported. Except the
+  // end of the stream: once the peer has shut down no edge comes again, and
+  // its FIN may have come with the data that read took (wait_for_edge()).
   bool drained_ = false;
+  // Whether the next read waits for readiness before its system call.
+  bool wait_for_edge() const noexcept;
   bool got_data_ = false;  // a read has returned data (read_timeout: idle, not first_bytes)
   std::int64_t first_bytes_ns_ = 0;  // set_read_timeouts (0: none)
   std::int64_t idle_ns_ = 0;

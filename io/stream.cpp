@@ -104,7 +104,7 @@ bool BufferedStream::fill(LazyDeadline& d, std::size_t limit) {
     // a connection parked here waiting for its next request holds none.
     bool attempted = false;
     for (;;) {
-      if (attempted || socket_->drained_) {  // see Socket::drained_
+      if (attempted || socket_->wait_for_edge()) {  // see Socket::drained_
         const FdWake w = socket_->await(Socket::Op::read, d);
         if (w.wake == Wake::timed_out && !w.closed && !attempted) {
           // The attempt the drained heuristic skipped: make it now; then the timeout stands.

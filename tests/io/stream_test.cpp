@@ -502,4 +502,36 @@ TEST_CASE("read_bytes across many small arrivals, large and small, keeps every b
   });
 }
 
+
+TEST_CASE("a buffered stream sees the end of the stream that came with the data a parked read took") {
+  run([] {
+    auto [ours, peer] = tcp_pair();
+    std::string first;
+    std::string second;
+    double rest_took = -1;
+    bool eof = false;
+    auto reader = Tasklet::spawn([&, &ours = ours] {
+      BufferedStream in(ours);
+      first = in.read_line();  // parked: nothing there yet
+      const auto start = weft::now();
+      second = in.read_line(1.0);  // the final line, without LF, at the end of the stream
+      try {
+        in.read_line(1.0);
+      } catch (const weft::EofError&) {
+        eof = true;
+      }
+      rest_took = weft_test::since(start);
+    });
+    Tasklet::yield_();
+    peer.write_all("abc\n");
+    peer.write_all("def");
+    peer.shutdown();
+    reader.join();
+    CHECK(first == "abc");
+    CHECK(second == "def");
+    CHECK(eof);
+    CHECK(rest_took < 0.2);  // waited for its timeouts before the fix (found by fuzz_stream)
+  });
+}
+
 }  // TEST_SUITE
