@@ -131,17 +131,20 @@ void on_park_deadline(TimerNode& n) noexcept;
 // armed by a park that has ended (see park_on).
 bool deadline_pending(const TimerNode& n) noexcept;
 
-// park(d) for `self`, the running fiber of `loop`.
-inline Wake park_on(Loop& loop, Fiber& self, const Deadline& d) noexcept {
+// What park_on and rest_on do before the fiber waits: a pending kill ends the
+// wait (Wake::killed), a deadline already passed too (Wake::timed_out);
+// otherwise the deadline is armed and Wake::none says wait.
+//
+// The fiber's timer is lazy: a wait that ends before its deadline leaves it
+// armed, and the next wait re-uses it when it fires no later than the new
+// deadline (on_park_deadline re-arms it then). A connection that reads with a
+// 60 s idle bound thus costs no heap operation per read, only one per idle
+// period.
+inline Wake begin_wait(Loop& loop, Fiber& self, const Deadline& d) noexcept {
   if (__builtin_expect(self.kill_pending, 0) && !self.uninterruptible) {
     self.kill_pending = false;
     return Wake::killed;
   }
-  // The fiber's timer is lazy: a park that ends before its deadline leaves it
-  // armed, and the next park re-uses it when it fires no later than the new
-  // deadline (on_park_deadline re-arms it then). A connection that reads with
-  // a 60 s idle bound thus costs no heap operation per read, only one per
-  // idle period.
   self.park_deadline = d.ns();
   if (!d.is_never()) {
     if (d.ns() <= clock_ns()) return Wake::timed_out;
@@ -150,6 +153,13 @@ inline Wake park_on(Loop& loop, Fiber& self, const Deadline& d) noexcept {
       loop.timers().arm(self.timer, d.ns());
     }
   }
+  return Wake::none;
+}
+
+// park(d) for `self`, the running fiber of `loop`.
+inline Wake park_on(Loop& loop, Fiber& self, const Deadline& d) noexcept {
+  const Wake early = begin_wait(loop, self, d);
+  if (early != Wake::none) return early;
   self.state = FiberState::parked;
   self.wake = Wake::none;
   loop.switch_out();
@@ -167,20 +177,9 @@ inline Wake park_on(Loop& loop, Fiber& self, const Deadline& d) noexcept {
 // (the caller throws TaskletExit) or Wake::timed_out when d has passed
 // (nothing done: go on).
 inline Wake rest_on(Loop& loop, Fiber& self, const Deadline& d) noexcept {
-  if (__builtin_expect(self.kill_pending, 0) && !self.uninterruptible) {
-    self.kill_pending = false;
-    return Wake::killed;
-  }
-  self.park_deadline = d.ns();
-  if (!d.is_never()) {
-    if (d.ns() <= clock_ns()) return Wake::timed_out;
-    if (!self.timer.armed() || self.timer.deadline > d.ns()) {
-      self.timer.fire = on_park_deadline;
-      loop.timers().arm(self.timer, d.ns());
-    }
-  }
-  self.resting = true;
-  return Wake::none;
+  const Wake early = begin_wait(loop, self, d);
+  if (early == Wake::none) self.resting = true;
+  return early;
 }
 
 // unpark(f, why, first) on `loop`, f's loop (the running one). f's timer

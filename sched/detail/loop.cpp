@@ -151,6 +151,11 @@ void Loop::exit_current() noexcept {
   timers_.disarm(self->timer);  // a lazy park deadline (see park_on) must not outlive the fiber
   live_.remove(*self);
   if (!self->daemon) --live_nondaemon_;
+  leave_stack();
+}
+
+void Loop::leave_stack() noexcept {
+  Fiber* self = current_;
   Fiber* next;
   if (self->killer != nullptr) {
     next = self->killer;
@@ -159,7 +164,7 @@ void Loop::exit_current() noexcept {
     next = pick_next();
   }
   if (self->canary != nullptr) check_stack(*self);
-  zombie_ = self;
+  zombie_ = self;  // its stack goes back after the switch (reap_zombie)
   next->state = FiberState::running;
   current_ = next;
   exit_context(self->ctx, next->ctx);
@@ -210,18 +215,7 @@ void Loop::rest_current() noexcept {
   Fiber* self = current_;
   self->state = FiberState::parked;
   self->wake = Wake::none;
-  Fiber* next;
-  if (self->killer != nullptr) {
-    next = self->killer;
-    self->killer = nullptr;
-  } else {
-    next = pick_next();
-  }
-  if (self->canary != nullptr) check_stack(*self);
-  zombie_ = self;  // resting: reap_zombie gives back only its stack
-  next->state = FiberState::running;
-  current_ = next;
-  exit_context(self->ctx, next->ctx);
+  leave_stack();  // resting: reap_zombie gives back only its stack
 }
 
 void Loop::release_stack(Fiber& f) noexcept {

@@ -182,6 +182,9 @@ class Loop {
   // The running fiber's body has returned to its entry asking to rest (see
   // rest_on): it parks, and its stack goes back once it has switched away.
   [[noreturn]] void rest_current() noexcept;
+  // The running fiber switches away from its stack for good (it finished or
+  // rests): the next context gives the stack back.
+  [[noreturn]] void leave_stack() noexcept;
   void release_stack(Fiber& f) noexcept;
   // Gives a created fiber its stack and context before its first switch-in.
   // Returns false when no stack could be had: the fiber is then finished with
