@@ -111,6 +111,14 @@ inline std::vector<double> measure(const Args& a, const std::vector<Impl>& impls
   return out;
 }
 
+// A figure for a table cell, printed with `fmt`; "-" when there is none (NaN).
+inline std::string cell(double v, const char* fmt) {
+  if (std::isnan(v)) return "-";
+  char b[32];
+  std::snprintf(b, sizeof b, fmt, v);
+  return b;
+}
+
 // One figure as a JSON line: {"bench": NAME, "impl": IMPL, "value": X, "unit": UNIT}.
 inline void json_line(const char* bench, const char* impl, double value, const char* unit) {
   std::printf("{\"bench\": \"%s\", \"impl\": \"%s\", \"value\": %.6g, \"unit\": \"%s\"}\n", bench,

@@ -69,6 +69,8 @@ using namespace echo_bench;
 
 namespace {
 
+using bench::cell;
+
 const std::vector<long> kCurve = {1, 64, 1000, 10000};
 constexpr long kReservedFds = 64;       // descriptors a process needs besides its connections
 
@@ -309,14 +311,6 @@ void print_table(const Point& p, int runs) {
   std::printf("             target: weft >= 0.95x libev in round trips/s (saturated), <= 1.10x in server"
               " CPU per round trip (paced)\n\n");
   std::fflush(stdout);
-}
-
-// A figure for the curve table, "-" when there is none.
-std::string cell(double v, const char* fmt) {
-  if (std::isnan(v)) return "-";
-  char b[32];
-  std::snprintf(b, sizeof b, fmt, v);
-  return b;
 }
 
 // The whole curve in one table, for reading across N.

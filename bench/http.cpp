@@ -74,6 +74,8 @@ using echo_bench::with_commas;
 
 namespace {
 
+using bench::cell;
+
 const std::vector<long> kCurve = {64, 10000};
 constexpr long kReservedFds = 64;  // descriptors a process needs besides its connections
 constexpr int kDefaultRuns = 3;
@@ -496,13 +498,6 @@ void print_table(const Point& p, int runs, const Timing& t) {
   }
   std::printf("             no target set (DESIGN.md section 9); libev + http-parser is the floor\n\n");
   std::fflush(stdout);
-}
-
-std::string cell(double v, const char* fmt) {
-  if (std::isnan(v)) return "-";
-  char b[32];
-  std::snprintf(b, sizeof b, fmt, v);
-  return b;
 }
 
 // The whole curve in one table, for reading across N.
