@@ -30,4 +30,11 @@ class NotInTasklet : public std::logic_error {
   using std::logic_error::logic_error;
 };
 
+// Work handed to another loop (spawn_on) could not run there: that loop had
+// ended, or ended first. The message names the loop.
+class LoopEnded : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 }  // namespace weft

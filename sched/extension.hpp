@@ -61,6 +61,20 @@ struct LoopSetup {
 int run_loop(const LoopHooks& hooks, const LoopSetup& setup, void (*start)(void*), void* ctx,
              LoopStats* stats_at_exit);
 
+// run_loop for a group of `loops` loops (0: one per core): loop 0 on this
+// thread (with signal handling when setup asks for it), the others on new
+// threads that block SIGINT and SIGTERM. start(ctx, i) runs in loop i's own
+// context once every loop exists. Returns quit()'s code when it was called on
+// any loop, else the first non-zero exit code in index order, else 0.
+// `stats_at_exit` receives the sum over the loops. setup.log, when set, is
+// called under a mutex (one line at a time). Throws std::logic_error when a
+// loop already runs on this thread, std::system_error when a thread cannot start.
+int run_loops(const LoopHooks& hooks, const LoopSetup& setup, std::size_t loops,
+              void (*start)(void*, std::size_t), void* ctx, LoopStats* stats_at_exit);
+
+// The number of CPUs this process may run on (at least 1).
+std::size_t cpu_count() noexcept;
+
 // The exit code run_loop returns, unless quit() already set one.
 void set_exit_code(int code) noexcept;
 

@@ -10,6 +10,7 @@
 #include <typeinfo>
 
 #include "sched/detail/loop.hpp"
+#include "sched/detail/loop_group.hpp"
 #include "sched/extension.hpp"
 #include "sched/errors.hpp"
 
@@ -52,6 +53,9 @@ void log(LogLevel level, std::string_view message) noexcept {
     }
     if (level == LogLevel::debug) return;
     std::string line = "weft: ";
+    if (loop != nullptr && loop->group() != nullptr && loop->group()->size() > 1) {
+      line += "loop " + std::to_string(loop->index()) + ": ";  // which of dispatch_loops' loops
+    }
     line += level_name(level);
     line += ": ";
     line += message;

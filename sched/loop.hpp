@@ -34,6 +34,18 @@ struct LoopStats {
 // Statistics of the current loop. Loop thread only.
 LoopStats loop_stats();
 
+class LoopRef;
+
+// The loops of dispatch_loops() (tasklet/dispatch.hpp). Loop thread only;
+// under dispatch() there is one loop, index 0.
+// This loop's index, 0 .. loop_count() - 1.
+std::size_t loop_index();
+// How many loops run together with this one (itself included).
+std::size_t loop_count();
+// The door of loop `index` of this group (this_loop() for its own index).
+// Throws std::out_of_range when index >= loop_count().
+LoopRef loop_at(std::size_t index);
+
 // A copyable, thread-safe handle to a loop: the one door (with mailbox sends)
 // through which other OS threads reach it.
 class LoopRef {
@@ -46,9 +58,19 @@ class LoopRef {
   bool post(std::function<void()> f) const;
   // True while the loop runs. Thread-safe.
   bool alive() const;
+  // The loop's index in its dispatch_loops group (0 under dispatch(), and for
+  // an empty LoopRef).
+  std::size_t index() const noexcept;
+  // False for a default-constructed LoopRef.
+  explicit operator bool() const noexcept { return remote_ != nullptr; }
+  // The same loop.
+  friend bool operator==(const LoopRef& a, const LoopRef& b) noexcept {
+    return a.remote_ == b.remote_;
+  }
 
  private:
   friend LoopRef this_loop();
+  friend LoopRef loop_at(std::size_t index);
   explicit LoopRef(std::shared_ptr<detail::Remote> r) : remote_(std::move(r)) {}
   std::shared_ptr<detail::Remote> remote_;
 };

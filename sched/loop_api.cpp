@@ -3,6 +3,7 @@
 #include <string>
 
 #include "sched/detail/loop.hpp"
+#include "sched/detail/loop_group.hpp"
 #include "sched/detail/remote.hpp"
 #include "sched/extension.hpp"
 #include "sched/loop.hpp"
@@ -44,6 +45,23 @@ void quit(int code) { detail::require_loop("quit()").quit(code); }
 
 LoopRef this_loop() { return LoopRef(detail::require_loop("this_loop()").remote()); }
 
+std::size_t loop_index() { return detail::require_loop("loop_index()").index(); }
+
+std::size_t loop_count() {
+  detail::LoopGroup* g = detail::require_loop("loop_count()").group();
+  return g == nullptr ? 1 : g->size();
+}
+
+LoopRef loop_at(std::size_t index) {
+  detail::Loop& loop = detail::require_loop("loop_at()");
+  const std::size_t n = loop.group() == nullptr ? 1 : loop.group()->size();
+  if (index >= n) {
+    throw std::out_of_range("weft: loop_at(" + std::to_string(index) + "): there are " +
+                            std::to_string(n) + " loop(s)");
+  }
+  return LoopRef(loop.group() == nullptr ? loop.remote() : loop.group()->remote(index));
+}
+
 LoopStats loop_stats() {
   detail::Loop& loop = detail::require_loop("loop_stats()");
   LoopStats s;
@@ -64,6 +82,8 @@ bool LoopRef::post(std::function<void()> f) const {
   if (!remote_) return false;
   return remote_->post(std::move(f));
 }
+
+std::size_t LoopRef::index() const noexcept { return remote_ ? remote_->index : 0; }
 
 bool LoopRef::alive() const {
   if (!remote_) return false;

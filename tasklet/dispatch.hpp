@@ -32,8 +32,29 @@ struct DispatchOptions {
 
 namespace detail {
 int run_dispatch(DispatchOptions& options, void (*start)(void*), void* ctx);
+int run_dispatch_loops(std::size_t loops, DispatchOptions& options,
+                       void (*start)(void*, std::size_t), void* ctx);
 void main_failed(DispatchOptions& options) noexcept;  // inside a catch block
 void main_returned(int code) noexcept;  // main returned an int: the exit code
+void spawn_main(void (*body)(void*), void* ctx);  // the tasklet "main"
+
+// Runs `main` as a main tasklet does: an int result is the exit code, an
+// exception is reported (with the loop's index under dispatch_loops).
+template <class F, class... A>
+void run_main(F& main, DispatchOptions& options, A... args) {
+  try {
+    using R = std::invoke_result_t<F&, A...>;
+    if constexpr (std::is_convertible_v<R, int> && !std::is_void_v<R>) {
+      main_returned(static_cast<int>(main(args...)));
+    } else {
+      main(args...);
+    }
+  } catch (const TaskletExit&) {
+    throw;
+  } catch (...) {
+    main_failed(options);
+  }
+}
 }  // namespace detail
 
 // Creates this thread's loop, runs `main` as its first tasklet (named "main"),
@@ -50,27 +71,52 @@ int dispatch(F&& main, DispatchOptions options = {}) {
     DispatchOptions& options;
   } ctx{main, options};
   auto start = [](void* p) {
-    auto& c = *static_cast<Ctx*>(p);
-    SpawnOptions so;
-    so.name = "main";
-    Tasklet::spawn(
-        [&c]() {
-          try {
-            using R = std::invoke_result_t<F&>;
-            if constexpr (std::is_convertible_v<R, int> && !std::is_void_v<R>) {
-              detail::main_returned(static_cast<int>(c.main()));
-            } else {
-              c.main();
-            }
-          } catch (const TaskletExit&) {
-            throw;
-          } catch (...) {
-            detail::main_failed(c.options);
-          }
-        },
-        std::move(so));
+    detail::spawn_main([](void* q) {
+      auto& c = *static_cast<Ctx*>(q);
+      detail::run_main(c.main, c.options);
+    }, p);
   };
   return detail::run_dispatch(options, start, &ctx);
+}
+
+// Runs `loops` loops (0: one per CPU this process may use), each on its own
+// OS thread — loop 0 on the calling thread — and `main(index)` (or `main()`)
+// as each loop's first tasklet, named "main". The same `main` object is
+// called on every loop's thread at once: it must be safe to call concurrently.
+//
+// The loops end together: when quit(code) is called on any of them (or on
+// SIGINT / SIGTERM, taken by loop 0 when this is the process's main thread),
+// every loop quits and unwinds its tasklets as dispatch() does; otherwise when
+// no loop has a non-daemon tasklet left — a loop whose own work is done waits,
+// idle, while others may still hand it work (spawn_on, LoopRef::post).
+// Returns quit's code, else the first non-zero exit code in loop order (a
+// main's int result; 1 when an exception escaped a main, logged as "the main
+// tasklet of loop <i> failed"), else 0. With several loops,
+// `options.main_error` receives the first such exception, `options.log` is
+// called one line at a time, `options.stats_at_exit` receives the sum over the
+// loops, and each loop's stderr lines say "loop <i>". Loops share no tasklets,
+// stacks or records: a Tasklet handle stays on its loop; an Address,
+// a LoopRef and spawn_on's LoopTasklet cross. Throws std::logic_error when a loop
+// already runs on this thread, std::system_error when a thread cannot start.
+template <class F>
+int dispatch_loops(std::size_t loops, F&& main, DispatchOptions options = {}) {
+  static_assert(std::is_invocable_v<F&, std::size_t> || std::is_invocable_v<F&>,
+                "weft: dispatch_loops' main takes the loop's index (std::size_t) or nothing");
+  struct Ctx {
+    F& main;
+    DispatchOptions& options;
+  } ctx{main, options};
+  auto start = [](void* p, std::size_t) {
+    detail::spawn_main([](void* q) {
+      auto& c = *static_cast<Ctx*>(q);
+      if constexpr (std::is_invocable_v<F&, std::size_t>) {
+        detail::run_main(c.main, c.options, loop_index());
+      } else {
+        detail::run_main(c.main, c.options);
+      }
+    }, p);
+  };
+  return detail::run_dispatch_loops(loops, options, start, &ctx);
 }
 
 }  // namespace weft

@@ -3,6 +3,7 @@
 
 #include <exception>
 #include <stdexcept>
+#include <string_view>
 
 namespace weft {
 
@@ -13,10 +14,13 @@ struct TaskletRecord;
 
 // Thrown by join (and put in place of a failed result by join_all): carries the
 // tasklet and the exception that ended it. When the tasklet was killed, the
-// cause is a TaskletExit. Holds a reference to the tasklet (loop-thread only).
+// cause is a TaskletExit. Holds a reference to the tasklet (loop-thread only),
+// except when it comes from a LoopTasklet (spawn_on), whose tasklet is on another loop.
 class JoinError : public std::runtime_error {
  public:
   JoinError(const Tasklet& t, std::exception_ptr cause);
+  // For a tasklet of another loop (spawn_on): `who` names it; tasklet() is empty.
+  JoinError(std::string_view who, std::exception_ptr cause);
   JoinError(const JoinError& o) noexcept;
   JoinError& operator=(const JoinError& o) noexcept;
   ~JoinError() override;

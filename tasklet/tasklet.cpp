@@ -158,8 +158,7 @@ void Tasklet::kill() const {
 
 namespace {
 
-std::string join_message(const Tasklet& t, const std::exception_ptr& cause) {
-  std::string who = t ? "tasklet '" + t.name() + "'" : std::string("a tasklet");
+std::string join_message(std::string who, const std::exception_ptr& cause) {
   if (!cause) return who + " failed";
   try {
     std::rethrow_exception(cause);
@@ -173,9 +172,17 @@ std::string join_message(const Tasklet& t, const std::exception_ptr& cause) {
 }  // namespace
 
 JoinError::JoinError(const Tasklet& t, std::exception_ptr cause)
-    : std::runtime_error(join_message(t, cause)), rec_(t.record()), cause_(std::move(cause)) {
+    : std::runtime_error(
+          join_message(t ? "tasklet '" + t.name() + "'" : std::string("a tasklet"), cause)),
+      rec_(t.record()),
+      cause_(std::move(cause)) {
   if (rec_ != nullptr) ++rec_->refs;
 }
+
+JoinError::JoinError(std::string_view who, std::exception_ptr cause)
+    : std::runtime_error(join_message(std::string(who), cause)),
+      rec_(nullptr),
+      cause_(std::move(cause)) {}
 
 JoinError::JoinError(const JoinError& o) noexcept
     : std::runtime_error(o), rec_(o.rec_), cause_(o.cause_) {

@@ -81,7 +81,37 @@ void Loop::close_remote() noexcept {
     remote_->poller = nullptr;
     dropped.swap(remote_->queue);
   }
+  if (group_ != nullptr && !dropped.empty()) group_->release(dropped.size());
   // `dropped` is destroyed here, outside the lock.
+}
+
+void Loop::join_group(LoopGroup& group, std::size_t index) noexcept {
+  group_ = &group;
+  index_ = index;
+  remote_->group = &group;
+  remote_->index = index;
+  group.set_remote(index, remote_);
+}
+
+bool Loop::keep_running() noexcept {
+  if (quit_) return false;
+  if (group_ == nullptr) return live_nondaemon_ > 0;
+  if (group_->quit_requested()) {
+    quit(group_->quit_code());
+    return false;
+  }
+  if (live_nondaemon_ > 0) {
+    if (idle_) {  // work came (a posted function already took a token)
+      idle_ = false;
+      group_->take();
+    }
+    return true;
+  }
+  if (!idle_) {
+    idle_ = true;
+    group_->release();
+  }
+  return !group_->done();
 }
 
 WorkerPool& Loop::workers() {
@@ -329,10 +359,11 @@ void Loop::quit(int code) noexcept {
   set_quit();
   exit_code_ = code;
   poller_->wakeup();
+  if (group_ != nullptr) group_->quit(code);  // every loop of the group quits with it
 }
 
 int Loop::run() {
-  while (!quit_ && live_nondaemon_ > 0) {
+  while (keep_running()) {
     poll_once(runq_.empty());
     fire_timers();
     ticks_left_ = kPollEvery;
@@ -389,6 +420,15 @@ void Loop::drain_remote() noexcept {
       weft::log(LogLevel::error,
                 "exception escaped a function posted to the loop: " + describe_current_exception());
     }
+  }
+  if (group_ != nullptr && !batch.empty()) {
+    if (idle_ && live_nondaemon_ > 0) {  // busy again before the tokens go
+      idle_ = false;
+      group_->take();
+    }
+    const std::size_t n = batch.size();
+    batch.clear();  // the functions' captures go before the work they carried is released
+    group_->release(n);
   }
 }
 

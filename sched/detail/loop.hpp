@@ -30,6 +30,7 @@
 namespace weft::detail {
 
 struct Remote;
+class LoopGroup;
 class WorkerPool;
 
 // Fresh reading of the loop clock (steady_clock), ns.
@@ -136,6 +137,11 @@ class Loop {
   // Becomes a daemon (or not) while alive: keeps the non-daemon count right.
   void set_daemon(Fiber& f, bool daemon) noexcept;
 
+  // Makes this loop loop `index` of `group` (before it runs anything).
+  void join_group(LoopGroup& group, std::size_t index) noexcept;
+  LoopGroup* group() const noexcept { return group_; }
+  std::size_t index() const noexcept { return index_; }
+
   // Runs the callbacks posted from other threads (called by the poller).
   void drain_remote() noexcept;
 
@@ -194,6 +200,8 @@ class Loop {
   // and the tasklet layer drops the loop's reference.
   void release(Fiber& f) noexcept;
   [[noreturn]] static void fiber_entry(void* arg) noexcept;
+  // Whether run() goes on: not quitting, and work here (or, in a group, anywhere).
+  bool keep_running() noexcept;
   void poll_once(bool block);
   void fire_timers() noexcept;
   void teardown() noexcept;
@@ -233,6 +241,9 @@ class Loop {
   struct sigaction saved_sigterm_ {};
   std::unique_ptr<LoopExtension> ext_[static_cast<unsigned>(ExtSlot::count)];
   Loop* previous_;        // the thread's loop before this one (nullptr)
+  LoopGroup* group_ = nullptr;  // dispatch_loops' group, or none
+  std::size_t index_ = 0;       // this loop's index in it
+  bool idle_ = false;           // counted as idle in the group (no non-daemon work)
 };
 
 // Writes "weft: stack overflow in <description of f>" to stderr and aborts.
