@@ -15,7 +15,8 @@ Address::Address(const Tasklet& t) {
                            "' must be made on its own loop's thread");
   }
   if (r->gone()) {
-    inbox_ = std::make_shared<detail::RemoteInbox>(LoopRef(), nullptr, nullptr);
+    inbox_ = std::make_shared<detail::RemoteInbox>(LoopRef(), nullptr, nullptr,
+                                                   "tasklet '" + detail::name_of(*r) + "'");
     inbox_->closed.store(true);
     return;
   }
@@ -29,3 +30,55 @@ bool Address::alive() const noexcept {
 }
 
 }  // namespace weft
+
+namespace weft::detail {
+
+namespace {
+
+// Called on the callee's side once the call is settled (replied, failed or
+// dropped): wakes the caller on its own loop and drops this side's reference.
+void settle(void* ctx) noexcept {
+  auto* call = static_cast<CrossCall*>(ctx);
+  std::shared_ptr<CrossCall> keep = std::move(call->self);
+  call->settled.set();
+}
+
+}  // namespace
+
+void cross_call(RemoteInbox& in, Envelope* e, const std::shared_ptr<CrossCall>& call,
+                Timeout timeout) {
+  CallSlot& slot = call->slot();
+  Fiber& self = current_fiber("Address::call()");
+  if (in.loop_id == current_loop() && in.box != nullptr && &in.box->owner() == &self) {
+    free_envelope(e);
+    throw std::logic_error("weft: " + in.owner +
+                           " cannot call itself: it would wait for its own reply");
+  }
+  const Deadline d = Deadline::from(timeout);
+  e->is_call = true;
+  e->call = &slot;
+  slot.env = e;
+  slot.notify = &settle;
+  slot.notify_ctx = call.get();
+  slot.gave_up = &call->abandoned;
+  call->self = call;
+  if (!in.push(e)) {  // refused: e was freed and the slot settled as dropped
+    throw CallError("weft: call to " + in.owner + " failed: " +
+                    (in.loop.alive() ? "it has finished" : "its loop has ended"));
+  }
+  const Wake w = call->settled.wait(d);
+  if (w != Wake::ready) {
+    call->abandoned.store(true, std::memory_order_relaxed);
+    check_wake(w, d, "call to " + in.owner);
+  }
+  if (slot.dropped) {
+    if (!in.loop.alive()) throw CallError("weft: call to " + in.owner + " failed: its loop has ended");
+    if (in.closed.load(std::memory_order_acquire)) {
+      throw CallError("weft: call to " + in.owner + " failed: it finished without replying");
+    }
+    throw CallError("weft: call to " + in.owner + " failed: it dropped the message without replying");
+  }
+  if (slot.error) std::rethrow_exception(slot.error);
+}
+
+}  // namespace weft::detail

@@ -11,13 +11,16 @@
 // receiving loop's thread (or, if it is never delivered, on whichever thread
 // drops it).
 
+#include <atomic>
 #include <memory>
 #include <stdexcept>
 #include <type_traits>
 #include <utility>
 
 #include "mailbox/detail/envelope.hpp"
+#include "mailbox/mailbox.hpp"
 #include "mailbox/message.hpp"
+#include "sched/cross_event.hpp"
 #include "tasklet/tasklet.hpp"
 
 namespace weft {
@@ -44,6 +47,17 @@ class Address {
   template <class M>
   bool send(M&& msg) const;
 
+  // Sends `msg` as a call and parks the calling tasklet until the receiver's
+  // reply (Message::reply) of type R — the tasklet may be on another loop of
+  // dispatch_loops, or on this one. As weft::call: the timeout covers the
+  // whole call and a later reply is dropped; the receiver's reply_error comes
+  // back as that exception; CallError when the tasklet has finished, finishes
+  // or drops the message without replying, or its loop has ended; TimeoutError;
+  // TaskletExit when the caller is killed; std::logic_error on a reply of
+  // another type, or a call to itself. Must be called from a tasklet.
+  template <class R, class M>
+  R call(M&& msg, Timeout timeout = weft::current) const;
+
   // False once the tasklet has finished (or its loop ended). Thread-safe.
   bool alive() const noexcept;
   // False for an empty address.
@@ -56,6 +70,41 @@ class Address {
   bool push(detail::Envelope* e) const noexcept;
   std::shared_ptr<detail::RemoteInbox> inbox_;
 };
+
+namespace detail {
+
+// The slot of a call through an Address: on the heap, shared by the caller
+// and the envelope's side, which keeps it alive (self) until it is settled.
+struct CrossCall {
+  std::shared_ptr<CrossCall> self;  // the callee side's reference, dropped when settled
+  CrossEvent settled;
+  std::atomic<bool> abandoned{false};  // the caller gave up (CallSlot::gave_up)
+  virtual CallSlot& slot() noexcept = 0;
+  virtual ~CrossCall() = default;
+};
+
+template <class R>
+struct CrossCallOf final : CrossCall, ReplySlot<R> {
+  CallSlot& slot() noexcept override { return *this; }
+};
+
+// Pushes `e` as a call through `in` and waits for it to be settled; throws
+// as Address::call. Takes ownership of e.
+void cross_call(RemoteInbox& in, Envelope* e, const std::shared_ptr<CrossCall>& call,
+                Timeout timeout);
+
+}  // namespace detail
+
+template <class R, class M>
+R Address::call(M&& msg, Timeout timeout) const {
+  static_assert(!std::is_reference_v<R>, "weft: call<R> returns a value; R cannot be a reference");
+  static_assert(!std::is_same_v<std::remove_cvref_t<M>, Message>,
+                "weft: a Message stays on its loop; call with its payload");
+  if (!inbox_) throw std::logic_error("weft: call() through an empty Address");
+  auto call = std::make_shared<detail::CrossCallOf<R>>();
+  detail::cross_call(*inbox_, detail::make_envelope(std::forward<M>(msg)), call, timeout);
+  return call->result();
+}
 
 template <class M>
 bool Address::send(M&& msg) const {

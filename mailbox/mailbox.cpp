@@ -128,7 +128,7 @@ MailboxState::~MailboxState() {
 }
 
 const std::shared_ptr<RemoteInbox>& MailboxState::remote() {
-  if (!remote_) remote_ = std::make_shared<RemoteInbox>(this_loop(), owner_.loop, this);
+  if (!remote_) remote_ = std::make_shared<RemoteInbox>(this_loop(), owner_.loop, this, quoted(owner_));
   return remote_;
 }
 

@@ -44,7 +44,7 @@ struct NoReply {};
 
 // A call<R>'s waiting slot, with room for the reply.
 template <class R>
-struct ReplySlot final : CallSlot {
+struct ReplySlot : CallSlot {
   ReplySlot() noexcept { accept = &take; }
 
   static void take(CallSlot& s, const std::type_info& type, void* value, bool rvalue) noexcept {

@@ -38,7 +38,11 @@ inline CallSlot* claim(Envelope* e, const char* what) {
 
 void wake(CallSlot& s) noexcept {
   s.done = true;
-  unpark(*s.caller, Wake::ready, true);
+  if (s.notify != nullptr) {
+    s.notify(s.notify_ctx);  // a caller on another loop
+  } else {
+    unpark(*s.caller, Wake::ready, true);
+  }
 }
 
 }  // namespace
@@ -81,7 +85,8 @@ std::string Message::type_name() const { return detail::demangle(type()); }
 bool Message::is_call() const noexcept { return env_ != nullptr && env_->is_call; }
 
 bool Message::wants_reply() const noexcept {
-  return env_ != nullptr && env_->is_call && !env_->replied && env_->call != nullptr;
+  return env_ != nullptr && env_->is_call && !env_->replied && env_->call != nullptr &&
+         (env_->call->gave_up == nullptr || !env_->call->gave_up->load(std::memory_order_relaxed));
 }
 
 void Message::reply() { detail::deliver_reply(env_, typeid(void), nullptr, false); }

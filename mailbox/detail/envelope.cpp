@@ -92,7 +92,11 @@ void free_envelope(Envelope* e) noexcept {
     s->env = nullptr;
     s->dropped = true;
     s->done = true;
-    unpark(*s->caller, Wake::ready, true);
+    if (s->notify != nullptr) {
+      s->notify(s->notify_ctx);
+    } else {
+      unpark(*s->caller, Wake::ready, true);
+    }
   }
   if (e->ops->destroy != nullptr) e->ops->destroy(e->payload_raw());
   const std::uint32_t size = e->block;

@@ -55,6 +55,12 @@ struct CallSlot {
   Fiber* caller = nullptr;
   struct Envelope* env = nullptr;  // the call's message while it is unanswered
   Accept accept = nullptr;
+  // A call from another loop (Address::call): called, instead of waking
+  // `caller`, once the slot is settled (on the callee's side); and the flag
+  // the caller sets when it gives up (it cannot clear `env` from its thread).
+  void (*notify)(void* ctx) noexcept = nullptr;
+  void* notify_ctx = nullptr;
+  const std::atomic<bool>* gave_up = nullptr;
   std::exception_ptr error;        // replied with an error, or the call was dropped
   bool done = false;               // a reply (or an error) is in
   bool dropped = false;            // the message was destroyed unanswered

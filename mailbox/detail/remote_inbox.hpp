@@ -15,6 +15,7 @@
 
 #include <atomic>
 #include <memory>
+#include <string>
 
 #include "mailbox/detail/envelope.hpp"
 #include "sched/loop.hpp"
@@ -25,8 +26,8 @@ class Loop;
 class MailboxState;
 
 struct RemoteInbox : std::enable_shared_from_this<RemoteInbox> {
-  RemoteInbox(LoopRef ref, const Loop* id, MailboxState* mailbox) noexcept
-      : loop(std::move(ref)), loop_id(id), box(mailbox) {}
+  RemoteInbox(LoopRef ref, const Loop* id, MailboxState* mailbox, std::string owner_name)
+      : loop(std::move(ref)), loop_id(id), box(mailbox), owner(std::move(owner_name)) {}
   ~RemoteInbox();
   RemoteInbox(const RemoteInbox&) = delete;
   RemoteInbox& operator=(const RemoteInbox&) = delete;
@@ -44,6 +45,7 @@ struct RemoteInbox : std::enable_shared_from_this<RemoteInbox> {
   const LoopRef loop;                    // where drains are posted
   const Loop* const loop_id;             // the owner's loop (same-thread fast path)
   MailboxState* box;                     // loop thread only; nullptr once closed
+  const std::string owner;               // "tasklet 'name'", for messages on any thread
 };
 
 }  // namespace weft::detail
