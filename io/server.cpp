@@ -18,6 +18,10 @@ namespace weft {
 namespace detail {
 
 struct ServerState {
+  ServerState() = default;
+  ServerState(const ServerState&) = delete;
+  ServerState& operator=(const ServerState&) = delete;
+
   struct Conn {
     Socket socket;
     Tasklet tasklet;
@@ -38,6 +42,7 @@ struct ServerState {
   WaitList acceptor_wake;      // the acceptor waits here for a free slot or the end of a back-off
   WaitList idle;               // stop() waits here for the connections to end
   WaitList stopped;            // join() waits here for acceptor_done && conns.empty()
+  std::shared_ptr<ConnectionBudget> budget;  // a ServerGroup's, shared by its loops; or none
 
   bool is_stopped() const noexcept { return acceptor_done && conns.empty(); }
   void check_stopped() noexcept {
@@ -45,6 +50,10 @@ struct ServerState {
   }
   void conn_ended(std::list<Conn>::iterator it) noexcept {
     conns.erase(it);
+    if (budget) {
+      budget->live.fetch_sub(1, std::memory_order_relaxed);
+      budget->taken.fetch_sub(1, std::memory_order_relaxed);
+    }
     acceptor_wake.notify_one();
     if (conns.empty()) idle.notify_all();
     check_stopped();
@@ -105,24 +114,55 @@ void acceptor_pause(ServerState& st, const Deadline& d) {
   if (w == Wake::killed) throw TaskletExit{};
 }
 
+Deadline in(std::chrono::nanoseconds ns) {
+  return Deadline::at_ns(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(weft::now().time_since_epoch()).count() +
+      ns.count());
+}
+
+// How often an acceptor at a ServerGroup's limit looks again: a connection
+// that ends on another loop cannot wake it.
+constexpr std::chrono::milliseconds kSharedLimitRecheck{10};
+
+// True when the acceptor may accept one more connection; false after a pause.
+// A ServerGroup's acceptor reserves its slot in the shared budget first (held
+// in `reserved` until a connection takes it), so the limit holds exactly across loops.
+bool room_for_one(ServerState& st, bool& reserved) {
+  const std::size_t limit = st.options.max_connections;
+  if (limit == 0) return true;
+  if (!st.budget) {
+    if (st.conns.size() < limit) return true;
+    acceptor_pause(st, Deadline::never());
+    return false;
+  }
+  if (reserved) return true;
+  if (st.budget->taken.fetch_add(1, std::memory_order_relaxed) < limit) {
+    reserved = true;
+    return true;
+  }
+  st.budget->taken.fetch_sub(1, std::memory_order_relaxed);
+  acceptor_pause(st, in(kSharedLimitRecheck));
+  return false;
+}
+
 void accept_loop(const std::shared_ptr<ServerState>& sp) {
   ServerState& st = *sp;
+  bool reserved = false;  // a slot of the shared budget, for the next connection
   struct Done {
     ServerState& st;
+    bool& reserved;
     ~Done() {
+      if (reserved) st.budget->taken.fetch_sub(1, std::memory_order_relaxed);
       st.running = false;
       st.acceptor_done = true;
       st.listener.close();
       st.listener = Socket();  // drop its fd watch now, on the loop
       st.check_stopped();
     }
-  } done{st};
+  } done{st, reserved};
   bool in_backoff = false;
   while (st.running) {
-    if (st.options.max_connections > 0 && st.conns.size() >= st.options.max_connections) {
-      acceptor_pause(st, Deadline::never());
-      continue;
-    }
+    if (!room_for_one(st, reserved)) continue;
     Socket c;
     try {
       c = st.listener.accept(never);
@@ -136,11 +176,7 @@ void accept_loop(const std::shared_ptr<ServerState>& sp) {
                 std::to_string(st.options.accept_backoff.count()) + " ms: " + e.what());
       }
       in_backoff = true;
-      const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(st.options.accept_backoff);
-      acceptor_pause(st, Deadline::at_ns(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                             weft::now().time_since_epoch())
-                                             .count() +
-                                         ns.count()));
+      acceptor_pause(st, in(st.options.accept_backoff));
       continue;
     }
     in_backoff = false;
@@ -154,6 +190,11 @@ void accept_loop(const std::shared_ptr<ServerState>& sp) {
     }
     st.conns.emplace_back();
     auto it = std::prev(st.conns.end());
+    if (st.budget) {  // the reserved slot goes with the connection (conn_ended gives it back)
+      reserved = false;
+      st.budget->live.fetch_add(1, std::memory_order_relaxed);
+      st.budget->accepted.fetch_add(1, std::memory_order_relaxed);
+    }
     it->socket = std::move(c);
     try {
       SpawnOptions so;
@@ -204,6 +245,11 @@ Server serve(const Endpoint& at, ConnectionHandler handler, ServerOptions option
 }
 
 Server serve(Socket listener, ConnectionHandler handler, ServerOptions options) {
+  return detail::serve_shared(std::move(listener), std::move(handler), std::move(options), nullptr);
+}
+
+Server detail::serve_shared(Socket listener, ConnectionHandler handler, ServerOptions options,
+                            std::shared_ptr<ConnectionBudget> budget) {
   if (!handler) throw std::invalid_argument("weft: serve() needs a handler");
   if (!listener.is_open()) throw std::invalid_argument("weft: serve() given a closed listener");
   check_options(options);
@@ -220,6 +266,7 @@ Server serve(Socket listener, ConnectionHandler handler, ServerOptions options) 
   st->name = options.name.empty() ? "server " + st->endpoint.to_string() : options.name;
   st->handler = std::move(handler);
   st->options = std::move(options);
+  st->budget = std::move(budget);
   SpawnOptions so;
   so.name = st->name;
   st->acceptor = Tasklet::spawn([st] { detail::accept_loop(st); }, std::move(so));

@@ -8,6 +8,7 @@
 //   ...
 //   server.stop(5.0);  // stop accepting, give handlers 5 s, then kill them
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <functional>
@@ -21,14 +22,28 @@
 
 namespace weft {
 
+class Server;
+using ConnectionHandler = std::function<void(Socket&)>;
+struct ServerOptions;
+
 namespace detail {
 struct ServerState;
+// What the loops of a ServerGroup share: connections (reserved slots
+// included) against max_connections, and the counts it reports.
+struct ConnectionBudget {
+  std::atomic<std::size_t> taken{0};     // live connections + acceptors' reserved slots
+  std::atomic<std::size_t> live{0};
+  std::atomic<std::size_t> accepted{0};
+};
+// serve() whose connections count against a shared budget (ServerGroup).
+Server serve_shared(Socket listener, ConnectionHandler handler, ServerOptions options,
+                    std::shared_ptr<ConnectionBudget> budget);
 }
 
-// Handles one accepted connection, in its own tasklet. The server closes the
-// socket when the handler returns (or throws). An IoError escaping it (the
-// peer went away) is logged at debug level, any other exception as an error.
-using ConnectionHandler = std::function<void(Socket&)>;
+// ConnectionHandler: handles one accepted connection, in its own tasklet. The
+// server closes the socket when the handler returns (or throws). An IoError
+// escaping it (the peer went away) is logged at debug level, any other
+// exception as an error.
 
 struct ServerOptions {
   // Names the server's tasklet and its log lines; default "server <endpoint>".
@@ -94,7 +109,8 @@ class Server {
   void join(Timeout t = current);
 
  private:
-  friend Server serve(Socket, ConnectionHandler, ServerOptions);
+  friend Server detail::serve_shared(Socket, ConnectionHandler, ServerOptions,
+                                     std::shared_ptr<detail::ConnectionBudget>);
   explicit Server(std::shared_ptr<detail::ServerState> s) noexcept;
   const detail::ServerState& state() const;
   std::shared_ptr<detail::ServerState> state_;
