@@ -37,6 +37,10 @@
 // the server child is killed and reaped on every way out. With --json the
 // figures are named after the connections measured (echo_c<capped N> when
 // capped; the cap is also said on stderr).
+//
+// --loops N runs weft's server on N loops (echo_c<N>_l<loops>): the libev
+// floor stays on one thread, and on a 2-core machine the generator shares
+// the cores with the server's loops.
 
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -88,9 +92,22 @@ constexpr double kKeptUp = 0.97;
 enum Slot { kWeft = 0, kLibev = 1 };
 const char* const kNames[] = {"weft", "libev"};
 
+// --loops N: weft's server on N loops (dispatch_loops), each accepting from
+// the one listener (dup'ed); the libev floor keeps its one thread.
+long g_loops = 1;
+
 void serve_weft(int listen_fd) {
-  weft::dispatch([listen_fd] {
-    auto server = weft::serve(weft::Socket(listen_fd), echo::serve_connection);
+  if (g_loops <= 1) {
+    weft::dispatch([listen_fd] {
+      auto server = weft::serve(weft::Socket(listen_fd), echo::serve_connection);
+      server.join(weft::never);
+    });
+    return;
+  }
+  weft::dispatch_loops(static_cast<std::size_t>(g_loops), [listen_fd](std::size_t i) {
+    const int fd = i == 0 ? listen_fd : ::dup(listen_fd);
+    if (fd < 0) fail("dup: %s", std::strerror(errno));
+    auto server = weft::serve(weft::Socket(fd), echo::serve_connection);
     server.join(weft::never);
   });
 }
@@ -227,7 +244,9 @@ Point measure_point(const bench::Args& args, long requested, long fd_limit, long
   return p;
 }
 
-std::string bench_name(const Point& p) { return "echo_c" + std::to_string(p.conns); }
+std::string bench_name(const Point& p) {
+  return "echo_c" + std::to_string(p.conns) + (g_loops > 1 ? "_l" + std::to_string(g_loops) : "");
+}
 
 void print_json(const Point& p) {
   const std::string name = bench_name(p);
@@ -339,7 +358,8 @@ int main(int argc, char** argv) {
   long conns_flag = 0;
   long depth_flag = 0;
   const bench::Args args =
-      bench::parse(argc, argv, {{"--conns", "N", &conns_flag}, {"--depth", "K", &depth_flag}});
+      bench::parse(argc, argv, {{"--conns", "N", &conns_flag}, {"--depth", "K", &depth_flag},
+                                {"--loops", "N", &g_loops}});
   if (depth_flag > static_cast<long>(kMaxBatch / kMessage)) {
     fail("--depth %ld: at most %zu messages (%zu bytes) fit the servers' read buffer", depth_flag,
          kMaxBatch / kMessage, kMaxBatch);

@@ -1,0 +1,192 @@
+// cores: the same work on one loop and on N loops (N = the CPUs this process
+// may use, or --loops N), in one run, wall time:
+//   cores_yield   a yield storm: 100 tasklets per loop yielding in turn (yields/s)
+//   cores_skynet  skynet with 1M leaves, its ten subtrees spread over the loops
+//                 with spawn_on (leaves/s)
+//   cores_call    a round trip of Address::call<int> from a tasklet on loop 0 to
+//                 a receiver on loop 1 (ns); floors: two threads handing a value
+//                 back and forth through eventfds (each blocks until woken, as
+//                 an idle loop does: impl "threads"), and through a spinning
+//                 atomic (impl "threads_spin", which keeps two cores busy)
+// The machine's CPU count is printed with the figures (bench "cores", unit
+// "cpus"). Targets on 2 cores: yield and skynet on 2 loops >= 1.8x one loop;
+// a cross-loop call <= 5x the eventfd floor.
+
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "bench/bench_util.hpp"
+#include "mailbox/address.hpp"
+#include "mailbox/mailbox.hpp"
+#include "sched/extension.hpp"
+#include "tasklet/dispatch.hpp"
+#include "tasklet/spawn_on.hpp"
+
+namespace {
+
+long g_loops = 0;  // --loops (0: the CPU count)
+
+weft::DispatchOptions quiet() {
+  weft::DispatchOptions o;
+  o.handle_signals = false;
+  return o;
+}
+
+double yield_storm(long loops, long total) {
+  constexpr long kTasklets = 100;
+  const long each = total / loops / kTasklets;
+  const auto t0 = std::chrono::steady_clock::now();
+  weft::dispatch_loops(static_cast<std::size_t>(loops), [each](std::size_t) {
+    std::vector<weft::Tasklet> ts;
+    for (long k = 0; k < kTasklets; ++k) {
+      ts.push_back(weft::Tasklet::spawn([each] {
+        for (long i = 0; i < each; ++i) weft::Tasklet::yield_();
+      }));
+    }
+    for (auto& t : ts) weft::Tasklet::join(t);
+  }, quiet());
+  return static_cast<double>(each * kTasklets * loops) / bench::seconds_since(t0);
+}
+
+long node(long num, long size) {
+  if (size == 1) return num;
+  std::array<weft::TaskletOf<long>, 10> kids;
+  const long step = size / 10;
+  for (long i = 0; i < 10; ++i) {
+    kids[static_cast<std::size_t>(i)] =
+        weft::Tasklet::spawn([num, i, step] { return node(num + i * step, step); });
+  }
+  long sum = 0;
+  for (auto& k : kids) sum += k.join();
+  return sum;
+}
+
+double skynet_split(long loops, long leaves) {
+  long sum = 0;
+  const auto t0 = std::chrono::steady_clock::now();
+  weft::dispatch_loops(static_cast<std::size_t>(loops), [&](std::size_t i) {
+    if (i != 0) return;
+    std::vector<weft::LoopTasklet<long>> parts;
+    const long step = leaves / 10;
+    for (long k = 0; k < 10; ++k) {
+      parts.push_back(weft::spawn_on(weft::loop_at(static_cast<std::size_t>(k % loops)),
+                                     [k, step] { return node(k * step, step); }));
+    }
+    for (auto& p : parts) sum += p.join();
+  }, quiet());
+  const double s = bench::seconds_since(t0);
+  if (sum != leaves * (leaves - 1) / 2) std::abort();
+  return static_cast<double>(leaves) / s;
+}
+
+double call_round_trip(long n) {
+  double ns = 0;
+  weft::dispatch_loops(2, [&](std::size_t i) {
+    if (i != 0) return;
+    weft::Address echo = weft::spawn_on(weft::loop_at(1), [] {
+      weft::SpawnOptions o;
+      o.daemon = true;
+      return weft::Address(weft::receiver([](weft::Message& m) { m.reply(m.as<long>() + 1); }, o));
+    }).join();
+    for (long k = 0; k < 1000; ++k) echo.call<long>(k);  // warm up
+    const auto t0 = std::chrono::steady_clock::now();
+    long v = 0;
+    for (long k = 0; k < n; ++k) v = echo.call<long>(v);
+    ns = bench::seconds_since(t0) * 1e9 / static_cast<double>(n);
+    if (v != n) std::abort();
+  }, quiet());
+  return ns;
+}
+
+double eventfd_round_trip(long n) {
+  const int to_b = ::eventfd(0, EFD_CLOEXEC);
+  const int to_a = ::eventfd(0, EFD_CLOEXEC);
+  std::uint64_t x = 0;
+  std::thread b([&] {
+    std::uint64_t v;
+    for (long k = 0; k < n; ++k) {
+      if (::read(to_b, &v, sizeof v) != sizeof v) std::abort();
+      if (::write(to_a, &v, sizeof v) != sizeof v) std::abort();
+    }
+  });
+  const auto t0 = std::chrono::steady_clock::now();
+  for (long k = 0; k < n; ++k) {
+    std::uint64_t one = 1;
+    if (::write(to_b, &one, sizeof one) != sizeof one) std::abort();
+    if (::read(to_a, &x, sizeof x) != sizeof x) std::abort();
+  }
+  const double ns = bench::seconds_since(t0) * 1e9 / static_cast<double>(n);
+  b.join();
+  ::close(to_a);
+  ::close(to_b);
+  return ns;
+}
+
+double spin_round_trip(long n) {
+  std::atomic<long> ball{0};  // odd: b's turn; even: a's
+  std::thread b([&] {
+    for (long k = 0; k < n; ++k) {
+      while ((ball.load(std::memory_order_acquire) & 1) == 0) {
+      }
+      ball.fetch_add(1, std::memory_order_release);
+    }
+  });
+  const auto t0 = std::chrono::steady_clock::now();
+  for (long k = 0; k < n; ++k) {
+    ball.fetch_add(1, std::memory_order_release);
+    while ((ball.load(std::memory_order_acquire) & 1) == 1) {
+    }
+  }
+  const double ns = bench::seconds_since(t0) * 1e9 / static_cast<double>(n);
+  b.join();
+  return ns;
+}
+
+double yield_1(long w) { return yield_storm(1, w); }
+double yield_n(long w) { return yield_storm(g_loops, w); }
+double skynet_1(long w) { return skynet_split(1, w); }
+double skynet_n(long w) { return skynet_split(g_loops, w); }
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  long loops = 0;
+  auto args = bench::parse(argc, argv, {{"--loops", "N", &loops}});
+  g_loops = loops > 0 ? loops : static_cast<long>(weft::detail::cpu_count());
+  const std::string n_name = "weft_" + std::to_string(g_loops);
+  const long cpus = static_cast<long>(weft::detail::cpu_count());
+  if (args.json) {
+    bench::json_line("cores", "machine", static_cast<double>(cpus), "cpus");
+  } else {
+    std::printf("cores    this machine: %ld CPUs; N = %ld loops\n\n", cpus, g_loops);
+  }
+  const std::string target = "on 2 cores, " + n_name + " >= 1.8x weft_1";
+
+  auto y = bench::measure(args, {{n_name, yield_n}, {"weft_1", yield_1}},
+                          static_cast<long>(20'000'000 * args.scale));
+  bench::report(args, "cores_yield", "ops/s", "yield storm, 100 tasklets per loop, wall time",
+                {n_name, "weft_1"}, y, false, target.c_str());
+
+  auto s = bench::measure(args, {{n_name, skynet_n}, {"weft_1", skynet_1}},
+                          args.scale < 1 ? 100'000 : 1'000'000);
+  bench::report(args, "cores_skynet", "ops/s", "skynet leaves per second, subtrees spread by spawn_on",
+                {n_name, "weft_1"}, s, false, target.c_str());
+
+  auto c = bench::measure(args,
+                          {{"weft", call_round_trip},
+                           {"threads", eventfd_round_trip},
+                           {"threads_spin", spin_round_trip}},
+                          static_cast<long>(200'000 * args.scale));
+  bench::report(args, "cores_call", "ns", "round trip between two loops (Address::call)",
+                {"weft", "threads", "threads_spin"}, c, true,
+                "weft <= 5x threads (eventfd floor)");
+}
