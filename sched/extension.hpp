@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <exception>
 #include <memory>
 #include <string_view>
@@ -51,6 +52,8 @@ struct LoopSetup {
   LogHandler log;                 // where the loop's messages go (empty: stderr)
   bool handle_signals = true;     // SIGINT/SIGTERM quit with 130/143
   std::size_t default_stack = 0;  // stack reserve of a fiber that asks for none (0: built-in)
+  bool virtual_time = false;      // the loop clock jumps when nothing can run (docs/virtual_time.md)
+  std::uint64_t schedule_seed = 0;  // non-zero: seeded order of the run queue
 };
 
 // Makes this thread's loop, calls start(ctx) in the loop's own context (it

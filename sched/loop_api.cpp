@@ -25,6 +25,8 @@ std::unique_ptr<LoopExtension>& loop_slot(Loop& loop, ExtSlot s) noexcept { retu
 int run_loop(const LoopHooks& hooks, const LoopSetup& setup, void (*start)(void*), void* ctx,
              LoopStats* stats_at_exit) {
   Loop loop(hooks, setup.log, setup.handle_signals, setup.default_stack);
+  loop.set_virtual_time(setup.virtual_time);
+  loop.set_schedule_seed(setup.schedule_seed);
   start(ctx);
   const int code = loop.run();
   if (stats_at_exit != nullptr) *stats_at_exit = loop_stats();

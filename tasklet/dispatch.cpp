@@ -23,6 +23,8 @@ LoopSetup setup_of(const DispatchOptions& options) {
   setup.log = options.log;
   setup.handle_signals = options.handle_signals && on_main_thread();
   setup.default_stack = options.stack_size;
+  setup.virtual_time = options.virtual_time;
+  setup.schedule_seed = options.schedule_seed;
   return setup;
 }
 

@@ -6,6 +6,7 @@
 //   }
 
 #include <cstddef>
+#include <cstdint>
 #include <exception>
 #include <type_traits>
 #include <utility>
@@ -28,6 +29,20 @@ struct DispatchOptions {
   std::exception_ptr* main_error = nullptr;
   // When set, filled with the loop's counters after the exit-time teardown.
   LoopStats* stats_at_exit = nullptr;
+  // Virtual time (docs/virtual_time.md): the loop clock (weft::now(), every
+  // timeout, sleep and timer) starts at the wall clock's time and then moves
+  // only when nothing can run — no tasklet runnable, no IO ready (a poll that
+  // does not wait), no to_thread job running — by jumping to the next
+  // deadline. Timers fire in the same order as on the wall clock; an hour of
+  // sleeps takes milliseconds. Real sockets work (their IO is polled); a
+  // peer that answers after a real delay may lose the race to a timeout.
+  bool virtual_time = false;
+  // Non-zero: the run queue is served in an order drawn from this seed (a
+  // tasklet woken to run next, such as a receiver or a joiner, still does):
+  // the same seed gives the same interleaving (with virtual time, the same
+  // run), other seeds other interleavings — for shaking out races (see
+  // run_seeds in tasklet/seeds.hpp). 0: round-robin.
+  std::uint64_t schedule_seed = 0;
 };
 
 namespace detail {

@@ -29,10 +29,41 @@ void on_quit_signal(void* owner, int signo) noexcept {
 
 }  // namespace
 
-std::int64_t clock_ns() noexcept {
+std::int64_t real_clock_ns() noexcept {
   timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return static_cast<std::int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
+
+std::int64_t clock_ns() noexcept {
+  const Loop* loop = tls_loop;
+  if (loop != nullptr && loop->virtual_time()) return loop->virtual_now();
+  return real_clock_ns();
+}
+
+void Loop::set_virtual_time(bool on) noexcept {
+  if (on && !virtual_time_) virtual_now_ = real_clock_ns();  // starts where the wall clock is
+  virtual_time_ = on;
+}
+
+void Loop::set_schedule_seed(std::uint64_t seed) noexcept {
+  // xorshift64* needs a non-zero state; mix the seed so that 1, 2, 3... differ at once.
+  seed_ = seed == 0 ? 0 : (seed * 0x9E3779B97F4A7C15ULL) | 1;
+}
+
+std::uint64_t Loop::next_random() noexcept {
+  seed_ ^= seed_ >> 12;
+  seed_ ^= seed_ << 25;
+  seed_ ^= seed_ >> 27;
+  return seed_ * 0x2545F4914F6CDD1DULL;
+}
+
+Fiber* Loop::take_next() noexcept {
+  if (seed_ != 0) {
+    runq_.promote_random(next_random());
+    ticks_left_ = 1;  // every pick comes back here (pick_next's fast path takes the front)
+  }
+  return runq_.pop_front();
 }
 
 Loop::Loop(const LoopHooks& hooks, LogHandler log, bool handle_signals, std::size_t default_stack)
@@ -148,11 +179,11 @@ Fiber* Loop::pick_next_slow() noexcept {
     return &main_;
   }
   if (ticks_left_ <= 0) {
-    if (runq_.empty() || clock_ns() - last_poll_ns_ >= kPollIntervalNs) return &main_;
+    if (runq_.empty() || real_clock_ns() - last_poll_ns_ >= kPollIntervalNs) return &main_;
     ticks_left_ = kPollEvery;  // polled very recently: keep switching
   }
   for (;;) {
-    Fiber* f = runq_.pop_front();
+    Fiber* f = take_next();
     if (f == nullptr) return &main_;
     if (f->state != FiberState::created || start(*f)) return f;
     // start() failed and finished the fiber with its error: try the next one.
@@ -368,7 +399,7 @@ int Loop::run() {
     fire_timers();
     ticks_left_ = kPollEvery;
     if (quit_) break;
-    Fiber* f = runq_.pop_front();
+    Fiber* f = take_next();
     if (f == nullptr) continue;
     if (f->state == FiberState::created && !start(*f)) continue;
     switch_to(*f);
@@ -380,7 +411,7 @@ int Loop::run() {
 void Loop::poll_once(bool block) {
   struct Stamp {  // when the poll ended, for pick_next_slow's interval
     std::int64_t& at;
-    ~Stamp() { at = clock_ns(); }
+    ~Stamp() { at = real_clock_ns(); }
   } stamp{last_poll_ns_};
   std::int64_t wait = 0;
   if (block) {
@@ -388,6 +419,7 @@ void Loop::poll_once(bool block) {
     if (hooks_.idle != nullptr) more |= hooks_.idle();
     if (more) block = false;
   }
+  if (block && virtual_time_ && poll_virtual()) return;
   if (block) {
     if (TimerNode* t = timers_.top()) {
       wait = std::max<std::int64_t>(0, t->deadline - clock_ns());
@@ -396,6 +428,21 @@ void Loop::poll_once(bool block) {
     }
   }
   poller_->poll(wait);
+}
+
+// Nothing is runnable. Looks for IO and posts without waiting; when there are
+// none and no to_thread job runs, the clock jumps to the next deadline (and
+// fire_timers, next, fires it). Returns false when the loop must wait for
+// real: a to_thread job runs (its result is awaited with the clock standing
+// still), or nothing at all is scheduled (only IO or a post can wake it).
+bool Loop::poll_virtual() {
+  poller_->poll(0);
+  if (!runq_.empty() || quit_) return true;
+  if (workers_ && workers_->busy() > 0) return false;
+  TimerNode* t = timers_.top();
+  if (t == nullptr) return false;
+  if (t->deadline > virtual_now_) virtual_now_ = t->deadline;
+  return true;
 }
 
 void Loop::fire_timers() noexcept {

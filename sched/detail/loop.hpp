@@ -35,6 +35,8 @@ class WorkerPool;
 
 // Fresh reading of the loop clock (steady_clock), ns.
 std::int64_t clock_ns() noexcept;
+// CLOCK_MONOTONIC in ns, whatever the loop's clock (poll cadence, watchdogs).
+std::int64_t real_clock_ns() noexcept;
 
 struct LoopCounters {
   std::size_t live_watchers = 0;  // fd/signal waits and Timers created by weft code
@@ -137,6 +139,14 @@ class Loop {
   // Becomes a daemon (or not) while alive: keeps the non-daemon count right.
   void set_daemon(Fiber& f, bool daemon) noexcept;
 
+  // Virtual time (docs/virtual_time.md): the loop clock stands still while
+  // anything can run and jumps to the next deadline when nothing can.
+  void set_virtual_time(bool on) noexcept;
+  bool virtual_time() const noexcept { return virtual_time_; }
+  std::int64_t virtual_now() const noexcept { return virtual_now_; }
+  // A non-zero seed: the run queue is served in a seeded pseudo-random order.
+  void set_schedule_seed(std::uint64_t seed) noexcept;
+
   // Makes this loop loop `index` of `group` (before it runs anything).
   void join_group(LoopGroup& group, std::size_t index) noexcept;
   LoopGroup* group() const noexcept { return group_; }
@@ -203,6 +213,11 @@ class Loop {
   // Whether run() goes on: not quitting, and work here (or, in a group, anywhere).
   bool keep_running() noexcept;
   void poll_once(bool block);
+  // Virtual time's poll: true when it handled this round (see poll_once).
+  bool poll_virtual();
+  // The next fiber of the run queue (seeded order when a seed is set).
+  Fiber* take_next() noexcept;
+  std::uint64_t next_random() noexcept;
   void fire_timers() noexcept;
   void teardown() noexcept;
   // An unguarded stack at a switch away from it: its stack pointer must lie
@@ -244,6 +259,9 @@ class Loop {
   LoopGroup* group_ = nullptr;  // dispatch_loops' group, or none
   std::size_t index_ = 0;       // this loop's index in it
   bool idle_ = false;           // counted as idle in the group (no non-daemon work)
+  bool virtual_time_ = false;
+  std::int64_t virtual_now_ = 0;  // the loop clock under virtual time
+  std::uint64_t seed_ = 0;        // xorshift state of the seeded order (0: round-robin)
 };
 
 // Writes "weft: stack overflow in <description of f>" to stderr and aborts.

@@ -1,6 +1,7 @@
 #include "sched/detail/run_queue.hpp"
 
 #include <memory>
+#include <utility>
 
 namespace weft::detail {
 
@@ -20,6 +21,23 @@ void RunQueue::reserve(std::size_t fibers) {
   cap_ = cap;
   head_ = 0;
   tail_ = n;
+}
+
+void RunQueue::promote_random(std::uint64_t r) noexcept {
+  if (next_ != nullptr) return;
+  std::size_t at[kShuffleWindow];
+  std::size_t n = 0;
+  for (std::size_t pos = head_; pos != tail_ && n < kShuffleWindow; ++pos) {
+    if (buf_[pos & (cap_ - 1)] != nullptr) at[n++] = pos;
+  }
+  if (n < 2) return;
+  const std::size_t k = static_cast<std::size_t>(r % n);
+  if (k == 0) return;
+  Fiber*& a = buf_[at[0] & (cap_ - 1)];
+  Fiber*& b = buf_[at[k] & (cap_ - 1)];
+  std::swap(a, b);
+  a->rq_slot = at[0];
+  b->rq_slot = at[k];
 }
 
 void RunQueue::compact() noexcept {

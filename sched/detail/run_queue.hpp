@@ -8,6 +8,7 @@
 // never allocates. The list of unfinished fibers is intrusive (live_* links).
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 
 #include "sched/detail/fiber.hpp"
@@ -108,6 +109,12 @@ class RunQueue {
     if (f != nullptr) pop_front(*f);
     return f;
   }
+  // Seeded scheduling (Loop::take_next): swaps the ring's first fiber with one
+  // of the first kShuffleWindow chosen by `r`. A fiber in the `next` slot (woken
+  // to run next) keeps its turn.
+  void promote_random(std::uint64_t r) noexcept;
+  static constexpr std::size_t kShuffleWindow = 8;
+
   // Precondition: f is queued.
   void remove(Fiber& f) noexcept {
     if (&f == next_) {

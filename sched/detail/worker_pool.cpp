@@ -23,6 +23,7 @@ void WorkerPool::submit(std::shared_ptr<ThreadJob> job) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     jobs_.push_back(std::move(job));
+    ++in_flight_;
     start_thread = idle_ == 0 && threads_.size() < max_threads_;
   }
   if (start_thread) {
@@ -47,7 +48,8 @@ void WorkerPool::work() {
     jobs_.pop_front();
     lock.unlock();
     job->execute();
-    remote_->post([job] {
+    remote_->post([this, job] {
+      --in_flight_;  // the pool outlives the loop's posts (Loop::~Loop drops them first)
       job->done = true;
       if (job->waiter != nullptr) unpark(*job->waiter);
     });

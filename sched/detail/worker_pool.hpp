@@ -33,6 +33,8 @@ class WorkerPool {
 
   void submit(std::shared_ptr<ThreadJob> job);
   std::size_t threads() const;
+  // Jobs submitted whose completion has not come back yet (loop thread).
+  std::size_t busy() const noexcept { return in_flight_; }
 
  private:
   void work();
@@ -45,6 +47,7 @@ class WorkerPool {
   std::size_t idle_ = 0;                         // guarded by mu_
   bool stopping_ = false;                        // guarded by mu_
   std::vector<std::thread> threads_;             // loop thread only
+  std::size_t in_flight_ = 0;                    // loop thread only
 };
 
 }  // namespace weft::detail
