@@ -12,8 +12,9 @@ using weft::Message;
 using weft::Tasklet;
 using weft::TimeoutError;
 using weft_test::Counted;
-using weft_test::near;
+using weft_test::exact;
 using weft_test::run;
+using weft_test::run_virtual;
 using weft_test::since;
 
 namespace {
@@ -35,7 +36,7 @@ Tasklet slow_receiver(std::size_t limit, bool& go, std::vector<int>& got) {
 TEST_SUITE("mailbox") {
 
 TEST_CASE("a sender parks while the mailbox is full, and goes on when there is room") {
-  run([] {
+  run_virtual([] {
     bool go = false;
     std::vector<int> got;
     auto r = slow_receiver(2, go, got);
@@ -45,7 +46,7 @@ TEST_CASE("a sender parks while the mailbox is full, and goes on when there is r
     Tasklet::later(0.2, [&] { go = true; });
     auto start = weft::now();
     CHECK(weft::send(r, 3));  // parks until the receiver makes room
-    CHECK(near(since(start), 0.2, 0.06));
+    CHECK(exact(since(start), 0.2));
     while (got.size() < 3) Tasklet::sleep(0.01);
     CHECK(got == std::vector<int>{1, 2, 3});
     r.kill();
@@ -53,7 +54,7 @@ TEST_CASE("a sender parks while the mailbox is full, and goes on when there is r
 }
 
 TEST_CASE("the timeout applies to a send waiting for room; try_send returns false instead") {
-  run([] {
+  run_virtual([] {
     bool go = false;
     std::vector<int> got;
     auto r = slow_receiver(1, go, got);
@@ -67,7 +68,7 @@ TEST_CASE("the timeout applies to a send waiting for room; try_send returns fals
     } catch (const TimeoutError& e) {
       CHECK(std::string(e.what()).find("full mailbox of tasklet 'slow'") != std::string::npos);
     }
-    CHECK(near(since(start), 0.2));
+    CHECK(exact(since(start), 0.2));
     CHECK(Counted::live == 0);  // not sent
     CHECK(weft::mailbox_size(r) == 1);
     r.kill();
@@ -75,7 +76,7 @@ TEST_CASE("the timeout applies to a send waiting for room; try_send returns fals
 }
 
 TEST_CASE("senders waiting for room get it in the order they came") {
-  run([] {
+  run_virtual([] {
     bool go = false;
     std::vector<int> got;
     auto r = slow_receiver(1, go, got);
@@ -92,6 +93,7 @@ TEST_CASE("senders waiting for room get it in the order they came") {
 }
 
 TEST_CASE("a sender woken for room that another send took first keeps its turn") {
+  // Wall clock: main yields in a loop while r sleeps, which holds virtual time still.
   run([] {
     int credits = 0;  // how many messages the receiver may take
     std::vector<int> got;
@@ -124,18 +126,18 @@ TEST_CASE("a sender woken for room that another send took first keeps its turn")
 }
 
 TEST_CASE("a send waiting for room returns false when the receiver finishes") {
-  run([] {
+  run_virtual([] {
     auto r = Tasklet::spawn([] { Tasklet::sleep(0.1); }, {.max_mailbox_len = 1});
     CHECK(weft::send(r, Counted(1)));
     auto start = weft::now();
     CHECK_FALSE(weft::send(r, Counted(2)));
-    CHECK(near(since(start), 0.1));
+    CHECK(exact(since(start), 0.1));
     CHECK(Counted::live == 0);
   });
 }
 
 TEST_CASE("a tasklet cannot wait for room in its own mailbox; outside a tasklet a full send throws") {
-  run([] {
+  run_virtual([] {
     auto t = Tasklet::spawn(
         [] {
           weft::send(Tasklet::current(), 1);
@@ -159,14 +161,14 @@ TEST_CASE("a tasklet cannot wait for room in its own mailbox; outside a tasklet 
 }
 
 TEST_CASE("a call waits for room too, under its one timeout") {
-  run([] {
+  run_virtual([] {
     bool go = false;
     std::vector<int> got;
     auto r = slow_receiver(1, go, got);
     weft::send(r, 0);
     auto start = weft::now();
     CHECK_THROWS_AS(weft::call<int>(r, 1, 0.2), TimeoutError);
-    CHECK(near(since(start), 0.2));
+    CHECK(exact(since(start), 0.2));
     CHECK(weft::mailbox_size(r) == 1);
     r.kill();
   });

@@ -15,8 +15,9 @@ using weft::CallError;
 using weft::Message;
 using weft::Tasklet;
 using weft::TimeoutError;
-using weft_test::near;
+using weft_test::exact;
 using weft_test::run;
+using weft_test::run_virtual;
 using weft_test::since;
 
 namespace {
@@ -51,22 +52,22 @@ void serve() {
 TEST_SUITE("mailbox") {
 
 TEST_CASE("call returns what the receiver passed to reply (Concurrence's testMessageCall)") {
-  run([] {
+  run_virtual([] {
     auto child = Tasklet::spawn(serve);
     CHECK(weft::call<int>(child, Sum{{10, 20, 30}}) == 60);
     CHECK(weft::call<int>(child, Max{{10, 20, 30}}) == 30);
     auto start = weft::now();
     CHECK(weft::call<bool>(child, Nap{1.0}) == true);
-    CHECK(near(since(start), 1.0));
+    CHECK(exact(since(start), 1.0));
     start = weft::now();
     CHECK_THROWS_AS(weft::call<bool>(child, Nap{2.0}, 1.0), TimeoutError);
-    CHECK(near(since(start), 1.0));
+    CHECK(exact(since(start), 1.0));
     child.kill();
   });
 }
 
 TEST_CASE("a reply that arrives after the caller gave up is dropped and never blocks the replier") {
-  run([] {
+  run_virtual([] {
     bool replied = false;
     bool wanted = true;
     auto slow = Tasklet::spawn([&] {
@@ -78,7 +79,7 @@ TEST_CASE("a reply that arrives after the caller gave up is dropped and never bl
     });
     auto start = weft::now();
     CHECK_THROWS_AS(weft::call<std::string>(slow, 1, 0.1), TimeoutError);
-    CHECK(near(since(start), 0.1));
+    CHECK(exact(since(start), 0.1));
     slow.join();
     CHECK(replied);
     CHECK_FALSE(wanted);
@@ -86,7 +87,7 @@ TEST_CASE("a reply that arrives after the caller gave up is dropped and never bl
 }
 
 TEST_CASE("the timeout message names the callee") {
-  run([] {
+  run_virtual([] {
     auto t = Tasklet::spawn([] { Tasklet::sleep(weft::never); }, {.name = "sleepy"});
     try {
       weft::call(t, 1, 0.01);
@@ -99,20 +100,20 @@ TEST_CASE("the timeout message names the callee") {
 }
 
 TEST_CASE("a call under a deadline scope obeys the scope") {
-  run([] {
+  run_virtual([] {
     auto t = Tasklet::spawn([] { Tasklet::sleep(weft::never); });
     auto start = weft::now();
     {
       weft::DeadlineScope scope(0.2);
       CHECK_THROWS_AS(weft::call<int>(t, 1, 5.0), TimeoutError);
     }
-    CHECK(near(since(start), 0.2));
+    CHECK(exact(since(start), 0.2));
     t.kill();
   });
 }
 
 TEST_CASE("is_call and wants_reply; a second reply is an error") {
-  run([] {
+  run_virtual([] {
     auto server = Tasklet::spawn([] {
       Message m = weft::receive();
       CHECK(m.is_call());
@@ -129,7 +130,7 @@ TEST_CASE("is_call and wants_reply; a second reply is an error") {
 }
 
 TEST_CASE("call<void> ends with any reply; a reply of another type than R is the caller's error") {
-  run([] {
+  run_virtual([] {
     auto server = Tasklet::spawn([] {
       for (;;) {
         Message m = weft::receive();
@@ -153,7 +154,7 @@ TEST_CASE("call<void> ends with any reply; a reply of another type than R is the
 }
 
 TEST_CASE("move-only replies are moved to the caller; an lvalue one is refused") {
-  run([] {
+  run_virtual([] {
     auto server = Tasklet::spawn([] {
       Message a = weft::receive();  // from the helper
       Message b = weft::receive();  // from main
@@ -180,7 +181,7 @@ TEST_CASE("move-only replies are moved to the caller; an lvalue one is refused")
 }
 
 TEST_CASE("reply_error makes the caller's call throw that exception") {
-  run([] {
+  run_virtual([] {
     auto server = Tasklet::spawn([] {
       Message m = weft::receive();
       m.reply_error(std::make_exception_ptr(std::runtime_error("insufficient funds")));
@@ -197,7 +198,7 @@ TEST_CASE("reply_error makes the caller's call throw that exception") {
 }
 
 TEST_CASE("a call to a finished tasklet throws CallError") {
-  run([] {
+  run_virtual([] {
     auto t = Tasklet::spawn([] {}, {.name = "gone"});
     t.join();
     try {
@@ -211,7 +212,7 @@ TEST_CASE("a call to a finished tasklet throws CallError") {
 }
 
 TEST_CASE("a call whose callee finishes, or drops the message, without replying throws CallError") {
-  run([] {
+  run_virtual([] {
     auto quitter = Tasklet::spawn([] { Tasklet::sleep(0.05); });  // never receives
     auto start = weft::now();
     try {
@@ -238,7 +239,7 @@ TEST_CASE("a call whose callee finishes, or drops the message, without replying 
 
 TEST_CASE("a call to itself, to an empty handle or outside a tasklet is refused") {
   CHECK_THROWS_AS(weft::call(Tasklet(), 1), std::logic_error);
-  run([] {
+  run_virtual([] {
     CHECK_THROWS_AS(weft::call(Tasklet::current(), 1), std::logic_error);
     CHECK_THROWS_AS(weft::call(Tasklet(), 1), std::logic_error);
     CHECK(weft_test::Counted::live == 0);
@@ -246,7 +247,7 @@ TEST_CASE("a call to itself, to an empty handle or outside a tasklet is refused"
 }
 
 TEST_CASE("calls are answered in the order they were made") {
-  run([] {
+  run_virtual([] {
     auto server = Tasklet::spawn([] {
       for (;;) {
         Message m = weft::receive();

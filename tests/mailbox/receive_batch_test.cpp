@@ -10,8 +10,9 @@
 using weft::Message;
 using weft::Tasklet;
 using weft::TimeoutError;
-using weft_test::near;
+using weft_test::exact;
 using weft_test::run;
+using weft_test::run_virtual;
 using weft_test::since;
 
 namespace {
@@ -37,7 +38,7 @@ Tasklet drip(Tasklet me, int from, int to, double gap) {
 TEST_SUITE("mailbox") {
 
 TEST_CASE("receive_batch returns at once when max are already pending, oldest first") {
-  run([] {
+  run_virtual([] {
     Tasklet me = Tasklet::current();
     for (int i = 0; i < 7; ++i) weft::send(me, i);
     auto start = weft::now();
@@ -49,36 +50,36 @@ TEST_CASE("receive_batch returns at once when max are already pending, oldest fi
 }
 
 TEST_CASE("receive_batch waits to fill up to max") {
-  run([] {
+  run_virtual([] {
     auto feeder = drip(Tasklet::current(), 0, 4, 0.05);
     auto start = weft::now();
     CHECK(values(weft::receive_batch(4, 1.0)) == std::vector<int>{0, 1, 2, 3});
-    CHECK(near(since(start), 0.2));  // returned when the 4th came, not after 1 s
+    CHECK(exact(since(start), 0.2));  // returned when the 4th came, not after 1 s
     Tasklet::join(feeder);
   });
 }
 
 TEST_CASE("receive_batch returns fewer after batch_timeout, counted from the first message") {
-  run([] {
+  run_virtual([] {
     auto feeder = drip(Tasklet::current(), 0, 3, 0.3);  // at 0.3, 0.6, 0.9
     auto start = weft::now();
     CHECK(values(weft::receive_batch(10, 0.4)) == std::vector<int>{0, 1});
-    CHECK(near(since(start), 0.7));  // first at 0.3, then 0.4 more
+    CHECK(exact(since(start), 0.7));  // first at 0.3, then 0.4 more
     Tasklet::join(feeder);
     CHECK(values(weft::receive_batch(10, 0.0)) == std::vector<int>{2});
   });
 }
 
 TEST_CASE("receive_batch's timeout bounds the wait for the first message") {
-  run([] {
+  run_virtual([] {
     auto start = weft::now();
     CHECK_THROWS_AS(weft::receive_batch(3, 1.0, 0.2), TimeoutError);
-    CHECK(near(since(start), 0.2));
+    CHECK(exact(since(start), 0.2));
   });
 }
 
 TEST_CASE("a deadline scope that ends during the batch wait throws and keeps the messages") {
-  run([] {
+  run_virtual([] {
     Tasklet me = Tasklet::current();
     weft::send(me, 1);
     {

@@ -16,8 +16,9 @@ using weft::Message;
 using weft::Tasklet;
 using weft::TimeoutError;
 using weft_test::Counted;
-using weft_test::near;
+using weft_test::exact;
 using weft_test::run;
+using weft_test::run_virtual;
 using weft_test::since;
 
 namespace {
@@ -34,7 +35,7 @@ struct Pong {
 TEST_SUITE("mailbox") {
 
 TEST_CASE("two tasklets exchange 6 ping/pong messages carrying 10 and 20, in order") {
-  run([] {
+  run_virtual([] {
     Tasklet parent = Tasklet::current();
     auto child = Tasklet::spawn([parent] {
       for (;;) {
@@ -61,7 +62,7 @@ TEST_CASE("two tasklets exchange 6 ping/pong messages carrying 10 and 20, in ord
 }
 
 TEST_CASE("messages(): Concurrence's receive() generator, as a range") {
-  run([] {
+  run_virtual([] {
     Tasklet me = Tasklet::current();
     for (int i = 0; i < 3; ++i) weft::send(me, i);
     weft::send(me, std::string("stop"));
@@ -77,21 +78,21 @@ TEST_CASE("messages(): Concurrence's receive() generator, as a range") {
       for (auto it = stream.begin();; ++it) (void)it->type();
     };
     CHECK_THROWS_AS(drain(), TimeoutError);
-    CHECK(near(since(start), 0.2));
+    CHECK(exact(since(start), 0.2));
     static_assert(std::input_iterator<weft::MessageStream::Iterator>);
   });
 }
 
 TEST_CASE("receive(2.0) on an empty mailbox throws TimeoutError after ~2 s") {
-  run([] {
+  run_virtual([] {
     auto start = weft::now();
     CHECK_THROWS_AS(weft::receive(2.0), TimeoutError);
-    CHECK(near(since(start), 2.0));
+    CHECK(exact(since(start), 2.0));
   });
 }
 
 TEST_CASE("a send to a tasklet parked in receive makes it run next") {
-  run([] {
+  run_virtual([] {
     std::vector<std::string> order;
     auto r = Tasklet::spawn([&] {
       weft::receive();
@@ -107,7 +108,7 @@ TEST_CASE("a send to a tasklet parked in receive makes it run next") {
 }
 
 TEST_CASE("a deadline scope of 2.5 s around receiving 4 messages sent 1 s apart throws at ~2.5 s") {
-  run([] {
+  run_virtual([] {
     Tasklet me = Tasklet::current();
     auto sender = Tasklet::spawn([me] {
       for (int i = 0; i < 4; ++i) {
@@ -126,14 +127,14 @@ TEST_CASE("a deadline scope of 2.5 s around receiving 4 messages sent 1 s apart 
       }
     };
     CHECK_THROWS_AS(body(), TimeoutError);
-    CHECK(near(since(start), 2.5));
+    CHECK(exact(since(start), 2.5));
     CHECK(received == 2);
     sender.kill();
   });
 }
 
 TEST_CASE("messages arrive in the order they were sent, from any number of senders") {
-  run([] {
+  run_virtual([] {
     Tasklet me = Tasklet::current();
     for (int s = 0; s < 3; ++s) {
       Tasklet::spawn([me, s] {
@@ -154,7 +155,7 @@ TEST_CASE("messages arrive in the order they were sent, from any number of sende
 }
 
 TEST_CASE("send to a finished tasklet returns false and drops the message") {
-  run([] {
+  run_virtual([] {
     auto t = Tasklet::spawn([] {});
     t.join();
     CHECK_FALSE(weft::send(t, Counted(1)));
@@ -165,7 +166,7 @@ TEST_CASE("send to a finished tasklet returns false and drops the message") {
 }
 
 TEST_CASE("a mailbox is made on first use and goes, with what is in it, when its tasklet finishes") {
-  run([] {
+  run_virtual([] {
     auto t = Tasklet::spawn([] { Tasklet::sleep(0.05); });
     CHECK(weft::mailbox_size(t) == 0);
     CHECK(weft::send(t, Counted(1)));
@@ -179,7 +180,7 @@ TEST_CASE("a mailbox is made on first use and goes, with what is in it, when its
 }
 
 TEST_CASE("try_receive returns an empty Message when there is none") {
-  run([] {
+  run_virtual([] {
     CHECK_FALSE(weft::try_receive());
     weft::send(Tasklet::current(), std::string("x"));
     Message m = weft::try_receive();
@@ -190,7 +191,7 @@ TEST_CASE("try_receive returns an empty Message when there is none") {
 }
 
 TEST_CASE("a received Message can be forwarded with std::move") {
-  run([] {
+  run_virtual([] {
     Tasklet me = Tasklet::current();
     auto relay = Tasklet::spawn([me] {
       Message m = weft::receive();
@@ -204,7 +205,7 @@ TEST_CASE("a received Message can be forwarded with std::move") {
 }
 
 TEST_CASE("send works outside a tasklet (a function posted to the loop)") {
-  run([] {
+  run_virtual([] {
     Tasklet me = Tasklet::current();
     bool sent = false;
     weft::this_loop().post([&] { sent = weft::send(me, 5); });
@@ -217,7 +218,7 @@ TEST_CASE("receive and friends need a tasklet; handles must be usable") {
   CHECK_THROWS_AS(weft::receive(), weft::NotInTasklet);
   CHECK_THROWS_AS(weft::try_receive(), weft::NotInTasklet);
   CHECK_THROWS_AS(weft::receive_batch(2), weft::NotInTasklet);
-  run([] {
+  run_virtual([] {
     CHECK_THROWS_AS(weft::send(Tasklet(), 1), std::logic_error);
     CHECK_THROWS_AS(weft::try_send(Tasklet(), 1), std::logic_error);
     CHECK_THROWS_AS(weft::mailbox_size(Tasklet()), std::logic_error);
@@ -226,7 +227,7 @@ TEST_CASE("receive and friends need a tasklet; handles must be usable") {
 }
 
 TEST_CASE("a send to a tasklet of another loop is refused") {
-  run([] {
+  run_virtual([] {
     auto t = Tasklet::spawn([] { Tasklet::sleep(weft::never); });
     bool refused = false;
     std::thread other([&] {  // `t` is used by reference only: handles are not thread-safe
@@ -261,7 +262,7 @@ TEST_CASE("a message destroyed with its finished tasklet's mailbox cannot send t
       *accepted = weft::send(target, weft_test::Counted(1));
     }
   };
-  run([] {
+  run_virtual([] {
     int sends = 0;
     bool accepted = true;
     auto t = Tasklet::spawn([] { Tasklet::sleep(0.01); });

@@ -13,14 +13,15 @@ using weft::Deadline;
 using weft::Tasklet;
 using weft::Wake;
 using weft::WaitList;
-using weft_test::near;
+using weft_test::exact;
 using weft_test::run;
+using weft_test::run_virtual;
 using weft_test::since;
 
 TEST_SUITE("sched") {
 
 TEST_CASE("park ends with the reason: ready (unpark), timed out (deadline), killed") {
-  run([] {
+  run_virtual([] {
     Wake seen = Wake::none;
     weft::detail::Fiber* parked = nullptr;
     auto t = Tasklet::spawn([&] {
@@ -36,7 +37,7 @@ TEST_CASE("park ends with the reason: ready (unpark), timed out (deadline), kill
 
     auto start = weft::now();
     CHECK(weft::park(Deadline::from(0.1)) == Wake::timed_out);
-    CHECK(near(since(start), 0.1));
+    CHECK(exact(since(start), 0.1));
     CHECK(weft::park(Deadline::from(0.0)) == Wake::timed_out);  // expired: no park at all
 
     auto victim = Tasklet::spawn([&] { seen = weft::park(Deadline::never()); });
@@ -48,7 +49,7 @@ TEST_CASE("park ends with the reason: ready (unpark), timed out (deadline), kill
 }
 
 TEST_CASE("unpark with `first` puts the tasklet at the head of the run queue") {
-  run([] {
+  run_virtual([] {
     std::string order;
     weft::detail::Fiber* a_fiber = nullptr;
     auto a = Tasklet::spawn([&] {
@@ -67,7 +68,7 @@ TEST_CASE("unpark with `first` puts the tasklet at the head of the run queue") {
 }
 
 TEST_CASE("several unparks with `first`: the last one runs first, then the earlier ones, then the queue") {
-  run([] {
+  run_virtual([] {
     std::string order;
     std::vector<weft::detail::Fiber*> fibers(3, nullptr);
     std::vector<Tasklet> parked;
@@ -92,7 +93,7 @@ TEST_CASE("several unparks with `first`: the last one runs first, then the earli
 }
 
 TEST_CASE("killing a tasklet that was just unparked with `first` takes it out of the queue") {
-  run([] {
+  run_virtual([] {
     std::string order;
     weft::detail::Fiber* fa = nullptr;
     weft::detail::Fiber* fb = nullptr;
@@ -120,7 +121,7 @@ TEST_CASE("killing a tasklet that was just unparked with `first` takes it out of
 }
 
 TEST_CASE("check_wake turns reasons into exceptions with a message naming the call") {
-  run([] {
+  run_virtual([] {
     auto d = Deadline::from(1.5);
     CHECK_NOTHROW(weft::check_wake(Wake::ready, d, "frobnicate"));
     CHECK_THROWS_AS(weft::check_wake(Wake::killed, d, "frobnicate"), weft::TaskletExit);
@@ -133,7 +134,7 @@ TEST_CASE("check_wake turns reasons into exceptions with a message naming the ca
 }
 
 TEST_CASE("WaitList: FIFO, notify_one, notify_all, front_data, size") {
-  run([] {
+  run_virtual([] {
     WaitList list;
     std::string order;
     std::vector<Tasklet> ts;
@@ -158,11 +159,11 @@ TEST_CASE("WaitList: FIFO, notify_one, notify_all, front_data, size") {
 }
 
 TEST_CASE("WaitList: a timed-out waiter leaves the list; a notification to a killed waiter is passed on") {
-  run([] {
+  run_virtual([] {
     WaitList list;
     auto start = weft::now();
     CHECK(list.wait(Deadline::from(0.05)) == Wake::timed_out);
-    CHECK(near(since(start), 0.05));
+    CHECK(exact(since(start), 0.05));
     CHECK(list.empty());
 
     bool second_woken = false;
@@ -181,7 +182,7 @@ TEST_CASE("WaitList: a timed-out waiter leaves the list; a notification to a kil
 }
 
 TEST_CASE("WaitList::Place: a waiter that waits again keeps its turn ahead of later ones") {
-  run([] {
+  run_virtual([] {
     WaitList list;
     std::string order;
     auto a = Tasklet::spawn([&] {
@@ -215,7 +216,7 @@ TEST_CASE("WaitList::Place: a waiter that waits again keeps its turn ahead of la
 }
 
 TEST_CASE("WaitList::Place: a place on one list joins another at the back") {
-  run([] {
+  run_virtual([] {
     WaitList first, second;
     std::string order;
     std::vector<Tasklet> ts;
@@ -242,7 +243,7 @@ TEST_CASE("WaitList::Place: a place on one list joins another at the back") {
 
 TEST_CASE("KillShield nests and needs a tasklet") {
   CHECK_THROWS_AS(weft::KillShield(), weft::NotInTasklet);
-  run([] {
+  run_virtual([] {
     auto t = Tasklet::spawn([] {
       weft::KillShield outer;
       {
@@ -267,7 +268,7 @@ TEST_CASE("current_fiber names the call when used outside a tasklet") {
 
 
 TEST_CASE("a park woken early leaves its deadline behind: the next park keeps its own deadline") {
-  run([] {
+  run_virtual([] {
     weft::detail::Fiber* parked = nullptr;
     std::vector<Wake> seen;
     std::vector<double> at;
@@ -294,16 +295,16 @@ TEST_CASE("a park woken early leaves its deadline behind: the next park keeps it
     CHECK(seen[0] == Wake::ready);
     CHECK(at[0] < 0.04);
     CHECK(seen[1] == Wake::timed_out);
-    CHECK(near(at[1], 0.2));
+    CHECK(exact(at[1], 0.2));
     CHECK(seen[2] == Wake::ready);
     CHECK(seen[3] == Wake::timed_out);
-    CHECK(near(since(fourth), 0.05));
+    CHECK(exact(since(fourth), 0.05));
     CHECK(weft::loop_stats().pending_timers == 0);
   });
 }
 
 TEST_CASE("pending_timers counts only deadlines that still bound a wait") {
-  run([] {
+  run_virtual([] {
     weft::detail::Fiber* parked = nullptr;
     auto t = Tasklet::spawn([&] {
       parked = &weft::current_fiber("test");

@@ -12,8 +12,9 @@ using weft::DeadlineScope;
 using weft::Tasklet;
 using weft::Timeout;
 using weft::TimeoutError;
-using weft_test::near;
+using weft_test::exact;
 using weft_test::run;
+using weft_test::run_virtual;
 using weft_test::since;
 
 TEST_SUITE("sched") {
@@ -43,17 +44,17 @@ TEST_CASE("Timeout: durations, seconds, never and current") {
 }
 
 TEST_CASE("the current timeout starts at never; a 10 s scope reads 10, and about 9 after sleeping 1 s") {
-  run([] {
+  run_virtual([] {
     CHECK(weft::current_timeout().is_never());
     DeadlineScope scope(10.0);
-    CHECK(near(weft::current_timeout().seconds(), 10.0));
+    CHECK(exact(weft::current_timeout().seconds(), 10.0));
     Tasklet::sleep(1.0);
-    CHECK(near(weft::current_timeout().seconds(), 9.0));
+    CHECK(exact(weft::current_timeout().seconds(), 9.0));
   });
 }
 
 TEST_CASE("a 2.5 s deadline scope around waits for 4 events 1 s apart throws TimeoutError at about 2.5 s") {
-  run([] {
+  run_virtual([] {
     weft::WaitList events;
     auto sender = Tasklet::spawn([&] {
       for (int i = 0; i < 4; ++i) {
@@ -72,7 +73,7 @@ TEST_CASE("a 2.5 s deadline scope around waits for 4 events 1 s apart throws Tim
       }
       FAIL("the scope should have expired");
     } catch (const TimeoutError& e) {
-      CHECK(near(since(start), 2.5));
+      CHECK(exact(since(start), 2.5));
       CHECK(std::string(e.what()).find("deadline scope of 2.5 s") != std::string::npos);
     }
     CHECK(received == 2);
@@ -81,27 +82,27 @@ TEST_CASE("a 2.5 s deadline scope around waits for 4 events 1 s apart throws Tim
 }
 
 TEST_CASE("nested scopes take the earliest deadline") {
-  run([] {
+  run_virtual([] {
     DeadlineScope outer(1.0);
     {
       DeadlineScope longer(5.0);  // does not extend the outer one
-      CHECK(near(weft::current_timeout().seconds(), 1.0));
+      CHECK(exact(weft::current_timeout().seconds(), 1.0));
       DeadlineScope keep_never(weft::never);
-      CHECK(near(weft::current_timeout().seconds(), 1.0));
+      CHECK(exact(weft::current_timeout().seconds(), 1.0));
       DeadlineScope keep_current(weft::current);
-      CHECK(near(weft::current_timeout().seconds(), 1.0));
+      CHECK(exact(weft::current_timeout().seconds(), 1.0));
       DeadlineScope shorter(0.2);
-      CHECK(near(weft::current_timeout().seconds(), 0.2));
+      CHECK(exact(weft::current_timeout().seconds(), 0.2));
       auto start = weft::now();
       CHECK_THROWS_AS(Tasklet::sleep(3.0), TimeoutError);  // the scope bounds even a sleep
-      CHECK(near(since(start), 0.2));
+      CHECK(exact(since(start), 0.2));
     }
-    CHECK(near(weft::current_timeout().seconds(), 0.8));  // restored
+    CHECK(exact(weft::current_timeout().seconds(), 0.8));  // restored
   });
 }
 
 TEST_CASE("a blocking call with its own timeout still obeys the scope, and vice versa") {
-  run([] {
+  run_virtual([] {
     auto sleeper = Tasklet::spawn([] { Tasklet::sleep(10.0); });
     DeadlineScope scope(0.3);
     auto start = weft::now();
@@ -109,12 +110,12 @@ TEST_CASE("a blocking call with its own timeout still obeys the scope, and vice 
       sleeper.join(0.1);  // own timeout shorter
       FAIL("should time out");
     } catch (const TimeoutError& e) {
-      CHECK(near(since(start), 0.1));
+      CHECK(exact(since(start), 0.1));
       CHECK(std::string(e.what()).find("after 100 ms") != std::string::npos);
     }
     start = weft::now();
     CHECK_THROWS_AS(sleeper.join(weft::never), TimeoutError);  // the scope is shorter
-    CHECK(near(since(start), 0.2));
+    CHECK(exact(since(start), 0.2));
     sleeper.kill();
   });
 }

@@ -7,14 +7,15 @@
 using namespace std::chrono_literals;
 using weft::Tasklet;
 using weft::Timer;
-using weft_test::near;
+using weft_test::exact;
 using weft_test::run;
+using weft_test::run_virtual;
 using weft_test::since;
 
 TEST_SUITE("sched") {
 
 TEST_CASE("a Timer calls back once after its delay, or repeatedly") {
-  run([] {
+  run_virtual([] {
     auto start = weft::now();
     double fired_at = -1;
     Timer once(100ms, [&] { fired_at = since(start); });
@@ -23,7 +24,7 @@ TEST_CASE("a Timer calls back once after its delay, or repeatedly") {
     int ticks = 0;
     Timer repeat(20ms, [&] { ++ticks; }, 20ms);
     Tasklet::sleep(0.21);
-    CHECK(near(fired_at, 0.1));
+    CHECK(exact(fired_at, 0.1));
     CHECK_FALSE(once.active());
     CHECK(ticks >= 9);
     CHECK(ticks <= 11);
@@ -33,7 +34,7 @@ TEST_CASE("a Timer calls back once after its delay, or repeatedly") {
 }
 
 TEST_CASE("cancel, reset and destruction stop a Timer") {
-  run([] {
+  run_virtual([] {
     int calls = 0;
     {
       Timer t(20ms, [&] { ++calls; });
@@ -47,7 +48,7 @@ TEST_CASE("cancel, reset and destruction stop a Timer") {
     r.reset(150ms);
     Tasklet::sleep(0.2);
     CHECK(calls == 0);
-    CHECK(near(at, 0.15));
+    CHECK(exact(at, 0.15));
     Timer never_started;
     CHECK_FALSE(never_started.active());
     CHECK_THROWS_AS(never_started.reset(1ms), std::logic_error);
@@ -55,7 +56,7 @@ TEST_CASE("cancel, reset and destruction stop a Timer") {
 }
 
 TEST_CASE("a Timer callback may cancel or re-arm its own timer, and may spawn tasklets") {
-  run([] {
+  run_virtual([] {
     int calls = 0;
     Timer t;
     t.start(10ms, [&] {
@@ -87,7 +88,7 @@ TEST_CASE("an exception escaping a Timer callback is logged; the loop goes on") 
 
 TEST_CASE("a Timer needs a loop and a callback") {
   CHECK_THROWS_AS(Timer(1ms, [] {}), std::logic_error);
-  run([] { CHECK_THROWS_AS(Timer(1ms, nullptr), std::invalid_argument); });
+  run_virtual([] { CHECK_THROWS_AS(Timer(1ms, nullptr), std::invalid_argument); });
 }
 
 }

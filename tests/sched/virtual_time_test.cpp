@@ -225,3 +225,33 @@ TEST_CASE("run_seeds reports the first seed whose run fails") {
 }
 
 }  // TEST_SUITE
+
+TEST_SUITE("sched") {
+
+TEST_CASE("the same timers on the wall clock and on virtual time agree (within the tolerance)") {
+  auto program = [](std::vector<std::pair<int, double>>& fired) {
+    return [&fired] {
+      const auto start = weft::now();
+      std::vector<Tasklet> ts;
+      for (int ms : {120, 40, 80}) {
+        ts.push_back(Tasklet::spawn([&fired, ms, start] {
+          Tasklet::sleep(std::chrono::milliseconds(ms));
+          fired.emplace_back(ms, weft_test::since(start));
+        }));
+      }
+      for (auto& t : ts) Tasklet::join(t);
+    };
+  };
+  std::vector<std::pair<int, double>> wall, virt;
+  weft_test::run(program(wall));
+  weft_test::run_virtual(program(virt));
+  REQUIRE(wall.size() == 3);
+  REQUIRE(virt.size() == 3);
+  for (std::size_t i = 0; i < 3; ++i) {
+    CHECK(wall[i].first == virt[i].first);  // the same order
+    CHECK(weft_test::exact(virt[i].second, virt[i].first / 1000.0));
+    CHECK(weft_test::near(wall[i].second, virt[i].second));
+  }
+}
+
+}  // TEST_SUITE

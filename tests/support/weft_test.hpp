@@ -32,6 +32,12 @@ inline bool near(double actual, double expected, double tolerance = kTolerance) 
   return actual >= expected - tolerance && actual <= expected + tolerance;
 }
 
+// For tests under virtual time: `actual` equals `expected` (seconds) to a
+// microsecond (a double's seconds, such as 0.05, may round a nanosecond off).
+inline bool exact(double actual, double expected) {
+  return actual >= expected - 1e-6 && actual <= expected + 1e-6;
+}
+
 // Seconds since `start` on the loop clock.
 inline double since(weft::Clock::time_point start) {
   return std::chrono::duration<double>(weft::now() - start).count();
@@ -110,6 +116,14 @@ int run(F&& body, weft::DispatchOptions options = {}) {
   CHECK_MESSAGE(stats.runnable == 0, "tasklets left in the run queue: " << stats.runnable);
   if (error) std::rethrow_exception(error);
   return code;
+}
+
+// run() under virtual time (DispatchOptions::virtual_time): timers fire at
+// their exact times, in no wall time.
+template <class F>
+int run_virtual(F&& body, weft::DispatchOptions options = {}) {
+  options.virtual_time = true;
+  return run(std::forward<F>(body), std::move(options));
 }
 
 // run() with the log captured into `log`.

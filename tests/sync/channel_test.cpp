@@ -14,14 +14,15 @@
 using weft::Channel;
 using weft::Tasklet;
 using weft::TimeoutError;
-using weft_test::near;
+using weft_test::exact;
 using weft_test::run;
+using weft_test::run_virtual;
 using weft_test::since;
 
 TEST_SUITE("sync") {
 
 TEST_CASE("a looping receiver gets three sends in order") {
-  run([] {
+  run_virtual([] {
     Channel<int> ch;
     std::vector<int> received;
     auto sender = Tasklet::spawn([&] {
@@ -37,44 +38,44 @@ TEST_CASE("a looping receiver gets three sends in order") {
 }
 
 TEST_CASE("receive(2.0) gets a value sent after 1 s; receive(1.0) with the sender at 2 s times out") {
-  run([] {
+  run_virtual([] {
     Channel<int> ch;
     auto t1 = Tasklet::later(1.0, [&] { ch.send(10); });
     auto start = weft::now();
     CHECK(ch.receive(2.0) == 10);
-    CHECK(near(since(start), 1.0));
+    CHECK(exact(since(start), 1.0));
     t1.kill();
 
     Channel<int> ch2;
     auto t2 = Tasklet::later(2.0, [&] { ch2.send(10); });
     start = weft::now();
     CHECK_THROWS_AS(ch2.receive(1.0), TimeoutError);
-    CHECK(near(since(start), 1.0));
+    CHECK(exact(since(start), 1.0));
     t2.kill();
   });
 }
 
 TEST_CASE("send timeouts are symmetric") {
-  run([] {
+  run_virtual([] {
     Channel<int> ch;
     auto r1 = Tasklet::later(1.0, [&] { return ch.receive(); });
     auto start = weft::now();
     ch.send(10, 2.0);
-    CHECK(near(since(start), 1.0));
+    CHECK(exact(since(start), 1.0));
     CHECK(r1.join() == 10);
 
     Channel<int> ch2;
     auto r2 = Tasklet::later(2.0, [&] { return ch2.receive(); });
     start = weft::now();
     CHECK_THROWS_AS(ch2.send(10, 1.0), TimeoutError);
-    CHECK(near(since(start), 1.0));
+    CHECK(exact(since(start), 1.0));
     CHECK_FALSE(ch2.has_sender());
     r2.kill();
   });
 }
 
 TEST_CASE("has_receiver is false at first, true while one is parked, false after it is killed") {
-  run([] {
+  run_virtual([] {
     Channel<int> ch;
     CHECK_FALSE(ch.has_receiver());
     auto r = Tasklet::spawn([&] { ch.receive(); });
@@ -89,7 +90,7 @@ TEST_CASE("has_receiver is false at first, true while one is parked, false after
 }
 
 TEST_CASE("has_sender likewise") {
-  run([] {
+  run_virtual([] {
     Channel<std::string> ch;
     CHECK_FALSE(ch.has_sender());
     auto s = Tasklet::spawn([&] { ch.send("x"); });
@@ -105,7 +106,7 @@ TEST_CASE("has_sender likewise") {
 }
 
 TEST_CASE("preference -1 (default): the receiver runs first") {
-  run([] {
+  run_virtual([] {
     Channel<int> ch;
     CHECK(ch.preference() == -1);
     std::vector<std::string> order;
@@ -133,7 +134,7 @@ TEST_CASE("preference -1 (default): the receiver runs first") {
 }
 
 TEST_CASE("preference 1: the sender runs first") {
-  run([] {
+  run_virtual([] {
     Channel<int> ch(1);
     std::vector<std::string> order;
     auto s = Tasklet::spawn([&] {
@@ -159,7 +160,7 @@ TEST_CASE("preference 1: the sender runs first") {
 }
 
 TEST_CASE("preference 0: whoever comes second keeps running") {
-  run([] {
+  run_virtual([] {
     Channel<int> ch(0);
     std::vector<std::string> order;
     auto r = Tasklet::spawn([&] {
@@ -190,7 +191,7 @@ TEST_CASE("preference 0: whoever comes second keeps running") {
 }
 
 TEST_CASE("senders and receivers are served in the order they came") {
-  run([] {
+  run_virtual([] {
     Channel<int> ch;
     std::vector<int> got;
     for (int i = 0; i < 4; ++i) Tasklet::spawn([&ch, i] { ch.send(i); });
@@ -201,7 +202,7 @@ TEST_CASE("senders and receivers are served in the order they came") {
 }
 
 TEST_CASE("a send to a waiting receiver works outside a tasklet; parking needs one") {
-  run([] {
+  run_virtual([] {
     Channel<int> ch;
     bool sent = false;
     bool refused = false;
@@ -224,7 +225,7 @@ TEST_CASE("a send to a waiting receiver works outside a tasklet; parking needs o
 }
 
 TEST_CASE("a channel carries move-only values") {
-  run([] {
+  run_virtual([] {
     Channel<std::unique_ptr<int>> ch;
     auto s = Tasklet::spawn([&] { ch.send(std::make_unique<int>(4)); });
     CHECK(*ch.receive() == 4);

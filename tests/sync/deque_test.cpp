@@ -15,14 +15,15 @@ using weft::Deque;
 using weft::QueueChannel;
 using weft::Tasklet;
 using weft::TimeoutError;
-using weft_test::near;
+using weft_test::exact;
 using weft_test::run;
+using weft_test::run_virtual;
 using weft_test::since;
 
 TEST_SUITE("sync") {
 
 TEST_CASE("Deque: pops without blocking, FIFO from the front and LIFO from the back") {
-  run([] {
+  run_virtual([] {
     Deque<int> d;
     CHECK(d.empty());
     d.push_back(10);
@@ -44,17 +45,17 @@ TEST_CASE("Deque: pops without blocking, FIFO from the front and LIFO from the b
 }
 
 TEST_CASE("Deque: a blocking pop waits for a later append") {
-  run([] {
+  run_virtual([] {
     Deque<int> d;
     Tasklet::later(1.0, [&] { d.push_back(20); });
     auto start = weft::now();
     CHECK(d.pop_back() == 20);
-    CHECK(near(since(start), 1.0));
+    CHECK(exact(since(start), 1.0));
   });
 }
 
 TEST_CASE("Deque: items appended earlier are popped at once") {
-  run([] {
+  run_virtual([] {
     Deque<int> d;
     Tasklet::later(0.5, [&] { d.push_back(10); });
     Tasklet::later(1.0, [&] { d.push_back(20); });
@@ -67,17 +68,17 @@ TEST_CASE("Deque: items appended earlier are popped at once") {
 }
 
 TEST_CASE("Deque: a pop with timeout 2.0 on an empty deque throws TimeoutError after ~2 s") {
-  run([] {
+  run_virtual([] {
     Deque<int> d;
     auto start = weft::now();
     CHECK_THROWS_AS(d.pop_front(2.0), TimeoutError);
-    CHECK(near(since(start), 2.0));
+    CHECK(exact(since(start), 2.0));
     CHECK(d.waiting() == 0);
   });
 }
 
 TEST_CASE("Deque: each push wakes the oldest parked popper, in order") {
-  run([] {
+  run_virtual([] {
     Deque<std::string> d;
     std::vector<std::string> got;
     for (int i = 0; i < 2; ++i) Tasklet::spawn([&, i] { got.push_back(std::to_string(i) + d.pop_front()); });
@@ -92,7 +93,7 @@ TEST_CASE("Deque: each push wakes the oldest parked popper, in order") {
 }
 
 TEST_CASE("Deque: a popper woken for an item that another pop took first keeps its turn") {
-  run([] {
+  run_virtual([] {
     Deque<int> d;
     int got1 = 0, got2 = 0;
     auto p1 = Tasklet::spawn([&] { got1 = d.pop_front(); });
@@ -112,7 +113,7 @@ TEST_CASE("Deque: a popper woken for an item that another pop took first keeps i
 }
 
 TEST_CASE("QueueChannel: a sender woken for room that another send took first keeps its turn") {
-  run([] {
+  run_virtual([] {
     QueueChannel<int> q(1);
     q.send(0);
     auto s1 = Tasklet::spawn([&] { q.send(1); });
@@ -129,7 +130,7 @@ TEST_CASE("QueueChannel: a sender woken for room that another send took first ke
 }
 
 TEST_CASE("QueueChannel: send queues, receive waits, FIFO order") {
-  run([] {
+  run_virtual([] {
     QueueChannel<int> q;
     CHECK(q.capacity() == 0);
     q.send(1);
@@ -146,12 +147,12 @@ TEST_CASE("QueueChannel: send queues, receive waits, FIFO order") {
     CHECK(r.join() == 3);
     auto start = weft::now();
     CHECK_THROWS_AS(q.receive(0.2), TimeoutError);
-    CHECK(near(since(start), 0.2));
+    CHECK(exact(since(start), 0.2));
   });
 }
 
 TEST_CASE("QueueChannel: with a capacity, send parks while full (timeout applies)") {
-  run([] {
+  run_virtual([] {
     QueueChannel<int> q(2);
     CHECK(q.capacity() == 2);
     q.send(1);
@@ -160,7 +161,7 @@ TEST_CASE("QueueChannel: with a capacity, send parks while full (timeout applies
     CHECK_FALSE(q.try_send(3));
     auto start = weft::now();
     CHECK_THROWS_AS(q.send(3, 0.2), TimeoutError);
-    CHECK(near(since(start), 0.2));
+    CHECK(exact(since(start), 0.2));
     auto s = Tasklet::spawn([&] { q.send(3); });
     Tasklet::yield_();
     CHECK(q.has_sender());

@@ -15,14 +15,15 @@ using weft::Event;
 using weft::Lock;
 using weft::Tasklet;
 using weft::TimeoutError;
-using weft_test::near;
+using weft_test::exact;
 using weft_test::run;
+using weft_test::run_virtual;
 using weft_test::since;
 
 TEST_SUITE("sync") {
 
 TEST_CASE("Event: set wakes every waiter; wait returns at once while set; clear") {
-  run([] {
+  run_virtual([] {
     Event e;
     CHECK_FALSE(e.is_set());
     int woken = 0;
@@ -44,12 +45,12 @@ TEST_CASE("Event: set wakes every waiter; wait returns at once while set; clear"
     e.clear();
     auto start = weft::now();
     CHECK_THROWS_AS(e.wait(0.2), TimeoutError);
-    CHECK(near(since(start), 0.2));
+    CHECK(exact(since(start), 0.2));
   });
 }
 
 TEST_CASE("Event and Condition: woken waiters return even if the object is gone by then") {
-  run([] {
+  run_virtual([] {
     int woken = 0;
     std::vector<Tasklet> ts;
     {
@@ -73,7 +74,7 @@ TEST_CASE("Event and Condition: woken waiters return even if the object is gone 
 }
 
 TEST_CASE("Condition: notify_one wakes the oldest, notify(n) up to n, notify_all the rest") {
-  run([] {
+  run_virtual([] {
     Condition c;
     std::vector<int> order;
     for (int i = 0; i < 5; ++i) Tasklet::spawn([&, i] {
@@ -93,12 +94,12 @@ TEST_CASE("Condition: notify_one wakes the oldest, notify(n) up to n, notify_all
     CHECK(order.size() == 5);
     auto start = weft::now();
     CHECK_THROWS_AS(c.wait(0.2), TimeoutError);
-    CHECK(near(since(start), 0.2));
+    CHECK(exact(since(start), 0.2));
   });
 }
 
 TEST_CASE("Condition: wait(pred) under one deadline") {
-  run([] {
+  run_virtual([] {
     Condition c;
     int value = 0;
     auto setter = Tasklet::spawn([&] {
@@ -110,17 +111,17 @@ TEST_CASE("Condition: wait(pred) under one deadline") {
     });
     auto start = weft::now();
     c.wait([&] { return value == 3; }, 1.0);
-    CHECK(near(since(start), 0.3));
+    CHECK(exact(since(start), 0.3));
     c.wait([&] { return value == 3; });  // already true: returns at once
     start = weft::now();
     CHECK_THROWS_AS(c.wait([&] { return value == 4; }, 0.2), TimeoutError);
-    CHECK(near(since(start), 0.2));
+    CHECK(exact(since(start), 0.2));
     setter.join();
   });
 }
 
 TEST_CASE("Condition: wait(lock) releases the lock while parked and holds it again after") {
-  run([] {
+  run_virtual([] {
     Lock lock;
     Condition c;
     std::vector<int> queue;
@@ -142,13 +143,13 @@ TEST_CASE("Condition: wait(lock) releases the lock while parked and holds it aga
     std::lock_guard<Lock> hold(lock);
     auto start = weft::now();
     CHECK_THROWS_AS(c.wait(lock, 0.2), TimeoutError);  // holds the lock again when it throws
-    CHECK(near(since(start), 0.2));
+    CHECK(exact(since(start), 0.2));
     CHECK(lock.held());
   });
 }
 
 TEST_CASE("Condition: wait(lock) without holding the lock is an error") {
-  run([] {
+  run_virtual([] {
     Lock lock;
     Condition c;
     CHECK_THROWS_AS(c.wait(lock, 0.1), std::logic_error);
@@ -157,7 +158,7 @@ TEST_CASE("Condition: wait(lock) without holding the lock is an error") {
 }
 
 TEST_CASE("a notification that reaches a waiter killed before it runs goes to the next one") {
-  run([] {
+  run_virtual([] {
     Condition c;
     std::vector<int> woken;
     auto a = Tasklet::spawn([&] {

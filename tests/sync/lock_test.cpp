@@ -14,14 +14,15 @@ using weft::Lock;
 using weft::Semaphore;
 using weft::Tasklet;
 using weft::TimeoutError;
-using weft_test::near;
+using weft_test::exact;
 using weft_test::run;
+using weft_test::run_virtual;
 using weft_test::since;
 
 TEST_SUITE("sync") {
 
 TEST_CASE("Semaphore(4): four acquires leave 0 and a non-blocking acquire then fails") {
-  run([] {
+  run_virtual([] {
     Semaphore sem(4);
     for (int i = 0; i < 4; ++i) sem.acquire();
     CHECK(sem.value() == 0);
@@ -32,7 +33,7 @@ TEST_CASE("Semaphore(4): four acquires leave 0 and a non-blocking acquire then f
 }
 
 TEST_CASE("Semaphore(4): eight tasklets each holding it for 1 s finish in ~2 s") {
-  run([] {
+  run_virtual([] {
     Semaphore sem(4);
     std::vector<Tasklet> ts;
     auto start = weft::now();
@@ -43,13 +44,13 @@ TEST_CASE("Semaphore(4): eight tasklets each holding it for 1 s finish in ~2 s")
       }));
     }
     Tasklet::join_all(ts);
-    CHECK(near(since(start), 2.0));
+    CHECK(exact(since(start), 2.0));
     CHECK(sem.value() == 4);
   });
 }
 
 TEST_CASE("Lock: five tasklets each holding it for 1 s finish in ~5 s") {
-  run([] {
+  run_virtual([] {
     Lock lock;
     std::vector<Tasklet> ts;
     auto start = weft::now();
@@ -60,13 +61,13 @@ TEST_CASE("Lock: five tasklets each holding it for 1 s finish in ~5 s") {
       }));
     }
     Tasklet::join_all(ts);
-    CHECK(near(since(start), 5.0));
+    CHECK(exact(since(start), 5.0));
     CHECK_FALSE(lock.locked());
   });
 }
 
 TEST_CASE("Lock: waiters get it in the order they came; acquire times out") {
-  run([] {
+  run_virtual([] {
     Lock lock;
     std::vector<int> order;
     lock.acquire();
@@ -86,7 +87,7 @@ TEST_CASE("Lock: waiters get it in the order they came; acquire times out") {
     auto start = weft::now();
     auto t = Tasklet::spawn([&] { lock.acquire(0.2); });
     CHECK_THROWS_AS(t.join(), weft::JoinError);
-    CHECK(near(since(start), 0.2));
+    CHECK(exact(since(start), 0.2));
     lock.release();
     CHECK(lock.locked());  // handed straight to the first waiter
     CHECK_FALSE(lock.held());
@@ -100,7 +101,7 @@ TEST_CASE("Lock: waiters get it in the order they came; acquire times out") {
 }
 
 TEST_CASE("Lock: misuse is reported") {
-  run([] {
+  run_virtual([] {
     Lock lock;
     CHECK_THROWS_AS(lock.release(), std::logic_error);  // nobody holds it
     lock.lock();
@@ -114,7 +115,7 @@ TEST_CASE("Lock: misuse is reported") {
 }
 
 TEST_CASE("Semaphore: units go to waiters in order; acquire times out; release from anywhere") {
-  run([] {
+  run_virtual([] {
     Semaphore sem(0);
     std::vector<int> order;
     for (int i = 0; i < 3; ++i) {
@@ -132,7 +133,7 @@ TEST_CASE("Semaphore: units go to waiters in order; acquire times out; release f
     CHECK(order == std::vector<int>{0, 1, 2});
     auto start = weft::now();
     CHECK_THROWS_AS(sem.acquire(0.2), TimeoutError);
-    CHECK(near(since(start), 0.2));
+    CHECK(exact(since(start), 0.2));
     sem.release();
     sem.lock();
     CHECK(sem.value() == 0);

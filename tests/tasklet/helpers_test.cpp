@@ -8,23 +8,24 @@
 
 using weft::Tasklet;
 using weft::TimeoutError;
-using weft_test::near;
+using weft_test::exact;
 using weft_test::run;
+using weft_test::run_virtual;
 using weft_test::since;
 
 TEST_SUITE("tasklet") {
 
 TEST_CASE("later(t, f): f runs after t and its result is the tasklet's result") {
-  run([] {
+  run_virtual([] {
     auto start = weft::now();
     auto t = Tasklet::later(0.3, [&] { return since(start); });
     double ran_at = t.join();
-    CHECK(near(ran_at, 0.3));
+    CHECK(exact(ran_at, 0.3));
   });
 }
 
 TEST_CASE("interval(1.0, f) joined with a 3.0 s timeout has called f 2 times; with immediate 3") {
-  run([] {
+  run_virtual([] {
     int plain = 0;
     int immediate = 0;
     auto a = Tasklet::interval(1.0, [&] { ++plain; });
@@ -63,7 +64,7 @@ TEST_CASE("loop(f) keeps running after f throws; after kill() it is finished at 
     });
     auto start = weft::now();
     while (calls < 3) Tasklet::sleep(0.05);
-    CHECK(near(since(start), 1.0, 0.15));  // the 1 s back-off after the failure
+    CHECK(weft_test::near(since(start), 1.0, 0.15));  // the 1 s back-off after the failure
     t.kill();
     CHECK(t.has_finished());
     CHECK(t.join_all(std::vector<Tasklet>{t})[0].error().killed());
@@ -72,6 +73,7 @@ TEST_CASE("loop(f) keeps running after f throws; after kill() it is finished at 
 }
 
 TEST_CASE("loop(f) yields between calls, so a body that never blocks does not starve others") {
+  // Wall clock: under virtual time a body that never parks holds the clock still.
   run([] {
     long spins = 0;
     auto spinner = Tasklet::loop([&] { ++spins; });
@@ -82,7 +84,7 @@ TEST_CASE("loop(f) yields between calls, so a body that never blocks does not st
 }
 
 TEST_CASE("rate(r, f) calls f about r times per second and passes the current time") {
-  run([] {
+  run_virtual([] {
     std::vector<weft::Clock::time_point> calls;
     auto t = Tasklet::rate(20.0, [&](weft::Clock::time_point now) { calls.push_back(now); });
     auto start = weft::now();
@@ -98,7 +100,7 @@ TEST_CASE("rate(r, f) calls f about r times per second and passes the current ti
 }
 
 TEST_CASE("a helper ends on TaskletExit raised by its callable") {
-  run([] {
+  run_virtual([] {
     int calls = 0;
     auto t = Tasklet::interval(0.01, [&] {
       if (++calls == 2) throw weft::TaskletExit{};
@@ -111,7 +113,7 @@ TEST_CASE("a helper ends on TaskletExit raised by its callable") {
 
 
 TEST_CASE("interval, rate and a void later hold no stack while they wait for their next tick") {
-  run([] {
+  run_virtual([] {
     const std::size_t base = weft::loop_stats().live_stacks;  // this test's own tasklet
     int ticks = 0;
     int rate_ticks = 0;
@@ -141,7 +143,7 @@ TEST_CASE("interval, rate and a void later hold no stack while they wait for the
 }
 
 TEST_CASE("a resting interval keeps its name and parent, and a kill ends it at once") {
-  run([] {
+  run_virtual([] {
     auto t = Tasklet::interval(10.0, [] {}, false, {.name = "ticker"});
     Tasklet::yield_();  // resting for 10 s
     CHECK(t.name() == "ticker");

@@ -12,8 +12,9 @@ using weft::JoinError;
 using weft::Tasklet;
 using weft::TaskletExit;
 using weft::TimeoutError;
-using weft_test::near;
+using weft_test::exact;
 using weft_test::run;
+using weft_test::run_virtual;
 using weft_test::since;
 
 namespace {
@@ -28,7 +29,7 @@ int deep(int n) {
 TEST_SUITE("tasklet") {
 
 TEST_CASE("join returns the result, also when the tasklet finished before the join") {
-  run([] {
+  run_virtual([] {
     auto t = Tasklet::spawn([] { return std::string("done"); });
     Tasklet::sleep(0.01);
     CHECK(t.has_finished());
@@ -38,7 +39,7 @@ TEST_CASE("join returns the result, also when the tasklet finished before the jo
 }
 
 TEST_CASE("join of a tasklet that threw several calls deep gives a JoinError carrying the exception") {
-  run([] {
+  run_virtual([] {
     auto t = Tasklet::spawn([] { return deep(5); }, {.name = "diver"});
     try {
       t.join();
@@ -56,7 +57,7 @@ TEST_CASE("join of a tasklet that threw several calls deep gives a JoinError car
 }
 
 TEST_CASE("join of a tasklet killed by another tasklet gives a JoinError whose cause is TaskletExit") {
-  run([] {
+  run_virtual([] {
     auto victim = Tasklet::spawn([] { Tasklet::sleep(10.0); });
     auto killer = Tasklet::spawn([victim] { victim.kill(); });
     killer.join();
@@ -72,14 +73,14 @@ TEST_CASE("join of a tasklet killed by another tasklet gives a JoinError whose c
 }
 
 TEST_CASE("join with a timeout throws TimeoutError after it and leaves the tasklet running") {
-  run([] {
+  run_virtual([] {
     auto sleeper = Tasklet::spawn([] { Tasklet::sleep(10.0); }, {.name = "sleeper"});
     auto start = weft::now();
     try {
       sleeper.join(1.0);
       FAIL("join should have timed out");
     } catch (const TimeoutError& e) {
-      CHECK(near(since(start), 1.0));
+      CHECK(exact(since(start), 1.0));
       CHECK(std::string(e.what()).find("'sleeper'") != std::string::npos);
       CHECK(std::string(e.what()).find("1 s") != std::string::npos);
     }
@@ -89,7 +90,7 @@ TEST_CASE("join with a timeout throws TimeoutError after it and leaves the taskl
 }
 
 TEST_CASE("join_all gives results in input order with a JoinError in place of each failure") {
-  run([] {
+  run_virtual([] {
     std::vector<weft::TaskletOf<int>> ts{
         Tasklet::spawn([]() -> int { throw std::runtime_error("first"); }),
         Tasklet::spawn([] {
@@ -112,7 +113,7 @@ TEST_CASE("join_all gives results in input order with a JoinError in place of ea
 }
 
 TEST_CASE("untyped join_all returns std::any values") {
-  run([] {
+  run_virtual([] {
     std::vector<Tasklet> ts{Tasklet::spawn([] { return 7; }), Tasklet::spawn([] {})};
     auto rs = Tasklet::join_all(ts);
     CHECK(std::any_cast<int>(rs[0].value()) == 7);
@@ -122,7 +123,7 @@ TEST_CASE("untyped join_all returns std::any values") {
 }
 
 TEST_CASE("join_all has one shared deadline") {
-  run([] {
+  run_virtual([] {
     std::vector<weft::TaskletOf<void>> ts{
         Tasklet::spawn([] { Tasklet::sleep(0.3); }),
         Tasklet::spawn([] { Tasklet::sleep(0.3); }),
@@ -130,7 +131,7 @@ TEST_CASE("join_all has one shared deadline") {
     };
     auto start = weft::now();
     CHECK_THROWS_AS(Tasklet::join_all(ts, 0.5), TimeoutError);
-    CHECK(near(since(start), 0.5));
+    CHECK(exact(since(start), 0.5));
     CHECK(ts[0].has_finished());
     CHECK_FALSE(ts[2].has_finished());
     ts[2].kill();
@@ -138,7 +139,7 @@ TEST_CASE("join_all has one shared deadline") {
 }
 
 TEST_CASE("any number of tasklets may join the same tasklet") {
-  run([] {
+  run_virtual([] {
     auto target = Tasklet::spawn([] {
       Tasklet::sleep(0.05);
       return 5;
@@ -150,7 +151,7 @@ TEST_CASE("any number of tasklets may join the same tasklet") {
 }
 
 TEST_CASE("join misuse is a clear error") {
-  run([] {
+  run_virtual([] {
     auto self_joiner = Tasklet::spawn([] { Tasklet::join(Tasklet::current()); });
     CHECK_THROWS_WITH_AS(self_joiner.join(), doctest::Contains("cannot join itself"), JoinError);
     CHECK_THROWS_AS(Tasklet::join(Tasklet()), std::logic_error);
@@ -160,12 +161,12 @@ TEST_CASE("join misuse is a clear error") {
 
 TEST_CASE("a finished tasklet can be joined after dispatch returned") {
   weft::TaskletOf<int> t;
-  run([&] { t = Tasklet::spawn([] { return 3; }); });
+  run_virtual([&] { t = Tasklet::spawn([] { return 3; }); });
   CHECK(t.join() == 3);
 }
 
 TEST_CASE("a move-only result is moved out by the first typed join") {
-  run([] {
+  run_virtual([] {
     auto t = Tasklet::spawn([] { return std::make_unique<int>(9); });
     auto p = t.join();
     REQUIRE(p);
@@ -193,7 +194,7 @@ TEST_CASE("a tasklet that fails and is never joined is logged once, with its nam
 
 
 TEST_CASE("a join on a tasklet that has not started runs it next; its joiner runs right after it") {
-  run([] {
+  run_virtual([] {
     std::string order;
     auto a = Tasklet::spawn([&] { order += 'a'; });
     auto b = Tasklet::spawn([&] { order += 'b'; });
@@ -208,7 +209,7 @@ TEST_CASE("a join on a tasklet that has not started runs it next; its joiner run
 }
 
 TEST_CASE("spawn alone keeps spawn order: a tasklet runs when its spawner yields, in order") {
-  run([] {
+  run_virtual([] {
     std::string order;
     auto a = Tasklet::spawn([&] { order += 'a'; });
     auto b = Tasklet::spawn([&] { order += 'b'; });
@@ -241,7 +242,7 @@ long tree(int depth, int fanout, std::size_t& most_stacks) {
 }  // namespace
 
 TEST_CASE("a tree of tasklets joining their children runs depth first: a path's worth of stacks") {
-  run([] {
+  run_virtual([] {
     std::size_t most = 0;
     CHECK(tree(5, 8, most) == 8 * 8 * 8 * 8 * 8);
     // The dispatch tasklet, one node per level and the leaf; breadth first

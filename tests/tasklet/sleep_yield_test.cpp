@@ -5,25 +5,26 @@
 #include "tests/support/weft_test.hpp"
 
 using weft::Tasklet;
-using weft_test::near;
+using weft_test::exact;
 using weft_test::run;
+using weft_test::run_virtual;
 using weft_test::since;
 
 TEST_SUITE("tasklet") {
 
 TEST_CASE("sleep(1.0) takes 1.0 s") {
-  run([] {
+  run_virtual([] {
     auto start = weft::now();
     Tasklet::sleep(1.0);
-    CHECK(near(since(start), 1.0));
+    CHECK(exact(since(start), 1.0));
     start = weft::now();
     Tasklet::sleep(std::chrono::milliseconds(200));
-    CHECK(near(since(start), 0.2));
+    CHECK(exact(since(start), 0.2));
   });
 }
 
 TEST_CASE("sleeps of different lengths end in deadline order") {
-  run([] {
+  run_virtual([] {
     std::string order;
     auto a = Tasklet::spawn([&] {
       Tasklet::sleep(0.15);
@@ -43,7 +44,7 @@ TEST_CASE("sleeps of different lengths end in deadline order") {
 }
 
 TEST_CASE("yield_ runs the other runnable tasklets round-robin; alone it returns at once") {
-  run([] {
+  run_virtual([] {
     std::string trace;
     auto worker = [&](char c) {
       return [&trace, c] {
@@ -65,7 +66,7 @@ TEST_CASE("yield_ runs the other runnable tasklets round-robin; alone it returns
 }
 
 TEST_CASE("sleep of zero or a negative time yields") {
-  run([] {
+  run_virtual([] {
     std::string trace;
     auto other = Tasklet::spawn([&] { trace += 'o'; });
     Tasklet::sleep(0.0);
@@ -81,7 +82,7 @@ TEST_CASE("calls that may park throw NotInTasklet outside a tasklet") {
   CHECK_THROWS_AS(Tasklet::yield_(), weft::NotInTasklet);
   CHECK_THROWS_AS(Tasklet::current(), weft::NotInTasklet);
   CHECK_THROWS_AS(Tasklet::spawn([] {}), std::logic_error);
-  run([] {
+  run_virtual([] {
     bool threw = false;
     weft::Timer t(std::chrono::milliseconds(1), [&] {
       try {
