@@ -18,6 +18,7 @@
 
 #include "mailbox/detail/envelope.hpp"
 #include "mailbox/message.hpp"
+#include "mailbox/send_result.hpp"
 #include "tasklet/tasklet.hpp"
 
 namespace weft {
@@ -37,12 +38,13 @@ class Address {
 
   // Queues `msg` (std::decay_t<M>) for the tasklet and wakes its loop.
   // Never blocks, and is never refused for room: a bounded mailbox can be
-  // exceeded by messages from other threads. Returns false, dropping the
-  // message, when the tasklet has finished or its loop has ended (a message
-  // that races with the tasklet's end may be dropped after true was
-  // returned, as it would be had it arrived a moment earlier). Thread-safe.
+  // exceeded by messages from other threads. Returns SendResult::sent, or
+  // SendResult::finished, dropping the message, when the tasklet has
+  // finished or its loop has ended (a message that races with the tasklet's
+  // end may be dropped after `sent` was returned, as it would be had it
+  // arrived a moment earlier). Thread-safe.
   template <class M>
-  bool send(M&& msg) const;
+  SendResult send(M&& msg) const;
 
   // False once the tasklet has finished (or its loop ended). Thread-safe.
   bool alive() const noexcept;
@@ -58,11 +60,12 @@ class Address {
 };
 
 template <class M>
-bool Address::send(M&& msg) const {
+SendResult Address::send(M&& msg) const {
   static_assert(!std::is_same_v<std::remove_cvref_t<M>, Message>,
                 "weft: a Message stays on its loop; send its payload through an Address");
   if (!inbox_) throw std::logic_error("weft: send() through an empty Address");
-  return push(detail::make_envelope(std::forward<M>(msg)));
+  return push(detail::make_envelope(std::forward<M>(msg))) ? SendResult::sent
+                                                           : SendResult::finished;
 }
 
 }  // namespace weft
