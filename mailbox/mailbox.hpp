@@ -53,16 +53,49 @@ SendResult send(const Tasklet& t, M&& msg, Timeout timeout = weft::current);
 template <class M>
 [[nodiscard]] SendResult try_send(const Tasklet& t, M&& msg);
 
+namespace detail {
+// call()'s R when the caller leaves it out.
+struct DeducedReply {};
+template <class R, class M>
+constexpr bool reply_type_fits() {
+  if constexpr (NamesReply<M>) {
+    return std::is_void_v<R> || std::is_same_v<R, reply_t<M>>;
+  } else {
+    return true;
+  }
+}
+template <class R, class M>
+struct call_result {
+  static_assert(reply_type_fits<R, M>(),
+                "weft: call<R>(t, msg): msg's type names its reply type (using reply = ...); "
+                "R must be that type, or void, or left out: call(t, msg)");
+  using type = R;
+};
+template <class M>
+struct call_result<DeducedReply, M> {
+  using type = void;
+};
+template <class M>
+  requires NamesReply<M>
+struct call_result<DeducedReply, M> {
+  using type = reply_t<M>;
+};
+template <class R, class M>
+using call_result_t = typename call_result<R, M>::type;
+}  // namespace detail
+
 // Sends `msg` to t and waits for the receiver's reply (Message::reply) of
-// type R (void: any reply). The timeout covers the whole call (waiting for
-// room in a bounded mailbox, then for the reply); when it passes, TimeoutError
-// is thrown and a later reply is dropped. Throws CallError when t has
-// finished or the message is destroyed unanswered, whatever the receiver
-// passed to reply_error(), std::logic_error on a reply of another type than R,
-// a call to itself, or an empty handle, and TaskletExit when killed. Must be
-// called from a tasklet.
-template <class R = void, class M>
-R call(const Tasklet& t, M&& msg, Timeout timeout = weft::current);
+// type R (void: any reply). Left out, R is the reply type msg's type names
+// (`struct Stats { using reply = int; };` makes call(t, Stats{}) an int; an
+// R other than that, or void, does not compile), else void. The timeout
+// covers the whole call (waiting for room in a bounded mailbox, then for the
+// reply); when it passes, TimeoutError is thrown and a later reply is
+// dropped. Throws CallError when t has finished or the message is destroyed
+// unanswered, whatever the receiver passed to reply_error(),
+// std::logic_error on a reply of another type than R, a call to itself, or
+// an empty handle, and TaskletExit when killed. Must be called from a tasklet.
+template <class R = detail::DeducedReply, class M>
+detail::call_result_t<R, M> call(const Tasklet& t, M&& msg, Timeout timeout = weft::current);
 
 // The oldest message in the current tasklet's mailbox; parks until one
 // arrives. Throws TimeoutError when `timeout` passes first, TaskletExit when

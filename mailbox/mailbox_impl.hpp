@@ -89,8 +89,9 @@ SendResult try_send(const Tasklet& t, M&& msg) {
                                false);
 }
 
-template <class R, class M>
-R call(const Tasklet& t, M&& msg, Timeout timeout) {
+template <class R_, class M>
+detail::call_result_t<R_, M> call(const Tasklet& t, M&& msg, Timeout timeout) {
+  using R = detail::call_result_t<R_, M>;
   static_assert(!std::is_reference_v<R>, "weft: call<R> returns a value; R cannot be a reference");
   static_assert(!std::is_same_v<std::remove_cvref_t<M>, Message>,
                 "weft: call() sends a new value; forward a received Message with send()");
