@@ -43,6 +43,8 @@ int main() {
 
   return react([&](Reactor& reactor) {
     const double t0 = reactor.seconds();
+    std::printf("fetching %zu URLs with 3 workers (simulated: each fetch is a deferLater)\n",
+                urls.size());
     auto delay_for = [](const std::string& url) { return 0.05 * double(url.size() % 5 + 1); };
     std::map<std::string, std::string> results;
 
