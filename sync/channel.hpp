@@ -87,7 +87,8 @@ class Channel {
   // receive() until the channel is closed (and drained): `for (T v : ch)`.
   // Each step obeys the deadline scope around the loop (TimeoutError); an
   // exception passed by send_exception, TaskletExit and TimeoutError leave
-  // the loop from its head. begin() receives the first value.
+  // the loop from its head. begin() receives the first value; it must be
+  // called in a tasklet.
   Iterator begin();
   std::default_sentinel_t end() const noexcept { return {}; }
   // At most `n` values, each received when the loop asks for the next
