@@ -15,7 +15,7 @@
 // them by reference while it waits (wait(d)). A main that returns a Deferred
 // is Twisted's own form, for line-by-line ports, and a trap in C++: its
 // locals die when it returns the Deferred, while the reactor still runs what
-// captured them. Give such a main nothing by reference that outlives it.
+// captured them: what it starts must not capture its locals by reference.
 //
 // Differences: react returns the exit code instead of calling sys.exit; the
 // arguments Twisted passes after the reactor (argv) are captured by the
@@ -39,8 +39,9 @@ int react_with(const std::function<Deferred()>& start, IReactorCore& reactor);
 bool inside_loop() noexcept;
 
 // Starts main(reactor): a main returning nothing as an inlineCallbacks body
-// (main copied when it can be, else used in place: it outlives react), one
-// returning a Deferred (or a Result holding one) directly.
+// (main copied when it can be, else used in place: the caller's main lives
+// until react returns), one returning a Deferred (or a Result holding one)
+// directly.
 template <class F, class Reactor_>
 Deferred start_main(F& main, Reactor_& reactor) {
   using R = std::invoke_result_t<F&, Reactor_&>;
