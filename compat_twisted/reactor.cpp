@@ -7,6 +7,7 @@
 #include "compat_twisted/detail/call_list.hpp"
 #include "compat_twisted/errors.hpp"
 #include "sched/log.hpp"
+#include "sched/extension.hpp"
 #include "sched/park.hpp"
 #include "sched/timer.hpp"
 #include "sched/wait_list.hpp"
@@ -81,7 +82,21 @@ struct Reactor::Impl : std::enable_shared_from_this<Impl> {
   }
 };
 
-Reactor::Reactor() : impl_(std::make_shared<Impl>()) {
+namespace {
+
+// A Reactor's calls are timers on this thread's loop: there must be one.
+void require_reactor_loop() {
+  if (weft::detail::current_loop() == nullptr) {
+    throw std::logic_error(
+        "weft::twisted: a Reactor was created outside dispatch(); it runs on the weft loop. "
+        "Let react(main) make one and run the loop (it works from plain main()), or create "
+        "the Reactor inside weft::dispatch([] { ... })");
+  }
+}
+
+}  // namespace
+
+Reactor::Reactor() : impl_((require_reactor_loop(), std::make_shared<Impl>())) {
   std::weak_ptr<Impl> weak = impl_;
   impl_->calls.on_change = [weak] {
     if (std::shared_ptr<Impl> self = weak.lock()) self->rearm();

@@ -22,7 +22,9 @@ namespace weft::twisted {
 
 class Reactor final : public IReactorTime, public IReactorCore {
  public:
-  // Must be created on a loop thread (inside dispatch()).
+  // Must be created on a loop thread (inside dispatch()); throws
+  // std::logic_error saying so outside one (react(main) makes a Reactor and
+  // runs the loop for a plain main()).
   Reactor();
   // Pending calls are abandoned (their handles report cancelled).
   ~Reactor() override;

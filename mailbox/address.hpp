@@ -20,6 +20,7 @@
 #include "mailbox/detail/envelope.hpp"
 #include "mailbox/mailbox.hpp"
 #include "mailbox/message.hpp"
+#include "mailbox/send_result.hpp"
 #include "sched/cross_event.hpp"
 #include "tasklet/tasklet.hpp"
 
@@ -40,12 +41,13 @@ class Address {
 
   // Queues `msg` (std::decay_t<M>) for the tasklet and wakes its loop.
   // Never blocks, and is never refused for room: a bounded mailbox can be
-  // exceeded by messages from other threads. Returns false, dropping the
-  // message, when the tasklet has finished or its loop has ended (a message
-  // that races with the tasklet's end may be dropped after true was
-  // returned, as it would be had it arrived a moment earlier). Thread-safe.
+  // exceeded by messages from other threads. Returns SendResult::sent, or
+  // SendResult::finished, dropping the message, when the tasklet has
+  // finished or its loop has ended (a message that races with the tasklet's
+  // end may be dropped after `sent` was returned, as it would be had it
+  // arrived a moment earlier). Thread-safe.
   template <class M>
-  bool send(M&& msg) const;
+  SendResult send(M&& msg) const;
 
   // Sends `msg` as a call and parks the calling tasklet until the receiver's
   // reply (Message::reply) of type R — the tasklet may be on another loop of
@@ -107,11 +109,12 @@ R Address::call(M&& msg, Timeout timeout) const {
 }
 
 template <class M>
-bool Address::send(M&& msg) const {
+SendResult Address::send(M&& msg) const {
   static_assert(!std::is_same_v<std::remove_cvref_t<M>, Message>,
                 "weft: a Message stays on its loop; send its payload through an Address");
   if (!inbox_) throw std::logic_error("weft: send() through an empty Address");
-  return push(detail::make_envelope(std::forward<M>(msg)));
+  return push(detail::make_envelope(std::forward<M>(msg))) ? SendResult::sent
+                                                           : SendResult::finished;
 }
 
 }  // namespace weft

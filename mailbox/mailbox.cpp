@@ -137,31 +137,32 @@ const std::shared_ptr<RemoteInbox>& MailboxState::remote() {
 namespace {
 
 // send_envelope's every other case: no mailbox yet, a full one, a bad target.
-[[gnu::noinline]] bool send_slow(const Tasklet& t, Envelope* e, Timeout timeout, bool may_wait) {
+[[gnu::noinline]] SendResult send_slow(const Tasklet& t, Envelope* e, Timeout timeout,
+                                       bool may_wait) {
   EnvelopeGuard guard(e);
   TaskletRecord& r = target(t, may_wait ? "send()" : "try_send()");
-  if (r.gone()) return false;
+  if (r.gone()) return SendResult::finished;
   MailboxState* box = &MailboxState::of(r);
   if (box->full()) {
-    if (!may_wait) return false;
+    if (!may_wait) return SendResult::full;
     current_fiber("send() to a full mailbox");
     box = wait_for_room(r, box, Deadline::from(timeout), "send()");
-    if (box == nullptr) return false;
+    if (box == nullptr) return SendResult::finished;
   }
   box->push(guard.release());
-  return true;
+  return SendResult::sent;
 }
 
 }  // namespace
 
-bool send_envelope(const Tasklet& t, Envelope* e, Timeout timeout, bool may_wait) {
+SendResult send_envelope(const Tasklet& t, Envelope* e, Timeout timeout, bool may_wait) {
   // The common case in a few instructions: a live local tasklet whose mailbox has room.
   TaskletRecord* r = t.record();
   if (__builtin_expect(r != nullptr && r->loop == current_loop() && !r->gone(), 1)) {
     MailboxState* box = MailboxState::find(*r);
     if (box != nullptr && !box->full()) {
       box->push(e);
-      return true;
+      return SendResult::sent;
     }
   }
   return send_slow(t, e, timeout, may_wait);

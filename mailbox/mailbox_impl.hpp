@@ -10,9 +10,8 @@ namespace weft {
 
 namespace detail {
 
-// Takes ownership of `e` in every case. Returns false when t has finished (or,
-// when !may_wait, its bounded mailbox is full).
-bool send_envelope(const Tasklet& t, Envelope* e, Timeout timeout, bool may_wait);
+// Takes ownership of `e` in every case (a message not sent is destroyed).
+SendResult send_envelope(const Tasklet& t, Envelope* e, Timeout timeout, bool may_wait);
 // Takes ownership of `e`; returns once `slot` holds the reply (throws otherwise).
 void call_envelope(const Tasklet& t, Envelope* e, CallSlot& slot, Timeout timeout);
 // The error a call<R> gets for a reply of another type.
@@ -80,18 +79,19 @@ struct ReplySlot : CallSlot {
 }  // namespace detail
 
 template <class M>
-bool send(const Tasklet& t, M&& msg, Timeout timeout) {
+SendResult send(const Tasklet& t, M&& msg, Timeout timeout) {
   return detail::send_envelope(t, detail::envelope_for(std::forward<M>(msg)), timeout, true);
 }
 
 template <class M>
-bool try_send(const Tasklet& t, M&& msg) {
+SendResult try_send(const Tasklet& t, M&& msg) {
   return detail::send_envelope(t, detail::envelope_for(std::forward<M>(msg)), weft::current,
                                false);
 }
 
-template <class R, class M>
-R call(const Tasklet& t, M&& msg, Timeout timeout) {
+template <class R_, class M>
+detail::call_result_t<R_, M> call(const Tasklet& t, M&& msg, Timeout timeout) {
+  using R = detail::call_result_t<R_, M>;
   static_assert(!std::is_reference_v<R>, "weft: call<R> returns a value; R cannot be a reference");
   static_assert(!std::is_same_v<std::remove_cvref_t<M>, Message>,
                 "weft: call() sends a new value; forward a received Message with send()");

@@ -103,4 +103,11 @@ void Message::throw_not_a(const std::type_info& wanted) const {
                          detail::demangle(wanted));
 }
 
+void Message::throw_reply_not_a(const std::type_info& request) const {
+  const std::string req = detail::demangle(request);
+  if (env_ == nullptr) throw std::logic_error("weft: reply<" + req + ">() on an empty Message");
+  throw std::logic_error("weft: reply<" + req + ">() to a message that is a " + type_name() +
+                         ", not a " + req);
+}
+
 }  // namespace weft

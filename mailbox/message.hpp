@@ -24,6 +24,21 @@
 
 namespace weft {
 
+// A request type that names the type of its reply:
+//
+//   struct Stats { using reply = int; };
+//   int n = weft::call(t, Stats{});          // R deduced: Stats::reply
+//   m.reply<Stats>(42);                      // checked at compile time
+//
+// call() then returns that type without being told, call<R> with another R
+// does not compile, and Message::reply<Req>(v) converts v to it (or does not
+// compile). The dynamic forms (call<R>, reply(v)) stay for other types.
+template <class M>
+concept NamesReply = requires { typename std::remove_cvref_t<M>::reply; };
+template <class M>
+  requires NamesReply<M>
+using reply_t = typename std::remove_cvref_t<M>::reply;
+
 class Message {
  public:
   // An empty message (what try_receive() returns when there is none).
@@ -68,7 +83,9 @@ class Message {
   // (`T&`, `const T&`, `T&&` or `T`; the last two move the payload out), and
   // returns true; returns false when none matches. A handler taking
   // `Message&` matches any message (a fallback, put it last). Each handler
-  // must be a non-generic lambda, function object or function pointer.
+  // must be a non-generic lambda, function object, function or function
+  // pointer of one parameter: a generic lambda (`[](auto& x)`) cannot say
+  // which type it matches, and stops the build with a static_assert saying so.
   template <class... Handlers>
   bool visit(Handlers&&... handlers);
 
@@ -87,6 +104,17 @@ class Message {
   void reply(V&& value);
   // Answers a call<void>() (throws as above).
   void reply();
+  // Answers a call whose request type Req names its reply type (NamesReply):
+  // `value` is converted to Req::reply here, so a value of a wrong type does
+  // not compile and the caller's call(t, Req{...}) gets exactly Req::reply.
+  // Throws std::logic_error when the payload is not a Req, and as reply().
+  template <class Req, class V>
+    requires NamesReply<Req>
+  void reply(V&& value);
+  // The same for a Req whose reply type is void.
+  template <class Req>
+    requires NamesReply<Req>
+  void reply();
   // Answers a call with an exception: the caller's call() throws `error`.
   // Throws as reply(). Precondition: error is not null.
   void reply_error(std::exception_ptr error);
@@ -95,6 +123,7 @@ class Message {
   friend struct detail::MessageAccess;
   explicit Message(detail::Envelope* e) noexcept : env_(e) {}
   [[noreturn]] void throw_not_a(const std::type_info& wanted) const;
+  [[noreturn]] void throw_reply_not_a(const std::type_info& request) const;
   template <class H>
   bool visit_one(H& handler);
 

@@ -19,33 +19,35 @@ struct MessageAccess {
 void deliver_reply(Envelope* e, const std::type_info& type, void* value, bool rvalue);
 void deliver_error(Envelope* e, std::exception_ptr error);
 
-// The one parameter of a message handler.
+// The one parameter of a message handler: `arg`, when `known` (a lambda or
+// function object with one non-template operator() of one parameter, a
+// function, or a function pointer).
+template <class F, class = void>
+struct handler_traits {
+  static constexpr bool known = false;
+};
 template <class F>
-struct handler_traits : handler_traits<decltype(&F::operator())> {};
+struct handler_traits<F, std::void_t<decltype(&F::operator())>>
+    : handler_traits<decltype(&F::operator())> {};
 template <class R, class A>
 struct handler_traits<R (*)(A)> {
+  static constexpr bool known = true;
   using arg = A;
 };
 template <class R, class A>
-struct handler_traits<R (*)(A) noexcept> {
-  using arg = A;
-};
+struct handler_traits<R (*)(A) noexcept> : handler_traits<R (*)(A)> {};
+template <class R, class A>
+struct handler_traits<R(A)> : handler_traits<R (*)(A)> {};
+template <class R, class A>
+struct handler_traits<R(A) noexcept> : handler_traits<R (*)(A)> {};
 template <class C, class R, class A>
-struct handler_traits<R (C::*)(A)> {
-  using arg = A;
-};
+struct handler_traits<R (C::*)(A)> : handler_traits<R (*)(A)> {};
 template <class C, class R, class A>
-struct handler_traits<R (C::*)(A) const> {
-  using arg = A;
-};
+struct handler_traits<R (C::*)(A) const> : handler_traits<R (*)(A)> {};
 template <class C, class R, class A>
-struct handler_traits<R (C::*)(A) noexcept> {
-  using arg = A;
-};
+struct handler_traits<R (C::*)(A) noexcept> : handler_traits<R (*)(A)> {};
 template <class C, class R, class A>
-struct handler_traits<R (C::*)(A) const noexcept> {
-  using arg = A;
-};
+struct handler_traits<R (C::*)(A) const noexcept> : handler_traits<R (*)(A)> {};
 
 }  // namespace detail
 
@@ -113,7 +115,17 @@ bool Message::visit_one(H& handler) {
 
 template <class... Handlers>
 bool Message::visit(Handlers&&... handlers) {
-  return (visit_one(handlers) || ...);
+  constexpr bool known = (detail::handler_traits<std::remove_cvref_t<Handlers>>::known && ...);
+  static_assert(known,
+                "weft: Message::visit needs handlers of one parameter of a named type, such as "
+                "[](Ping& p) { ... } or [](const Stop&) { ... }: a generic lambda "
+                "([](auto& x) { ... }) cannot say which message type it matches. Name the type, "
+                "or take weft::Message& to match any message");
+  if constexpr (known) {
+    return (visit_one(handlers) || ...);
+  } else {
+    return false;
+  }
 }
 
 template <class V>
@@ -122,6 +134,33 @@ void Message::reply(V&& value) {
   static_assert(!std::is_array_v<T>, "weft: reply with a std::string (or a pointer), not an array");
   constexpr bool movable = std::is_rvalue_reference_v<V&&> && !std::is_const_v<std::remove_reference_t<V>>;
   detail::deliver_reply(env_, typeid(T), const_cast<T*>(std::addressof(value)), movable);
+}
+
+template <class Req, class V>
+  requires NamesReply<Req>
+void Message::reply(V&& value) {
+  using R = reply_t<Req>;
+  static_assert(!std::is_void_v<R>,
+                "weft: this request type's reply type is void: answer it with reply<Req>()");
+  static_assert(std::is_convertible_v<V&&, R>,
+                "weft: reply<Req>(value): the value must convert to Req::reply, the reply type "
+                "the request type names (its caller's call() returns exactly that type)");
+  if (!is<Req>()) throw_reply_not_a(typeid(Req));
+  if constexpr (std::is_same_v<std::remove_cvref_t<V>, R>) {
+    reply(std::forward<V>(value));
+  } else {
+    reply(R(std::forward<V>(value)));
+  }
+}
+
+template <class Req>
+  requires NamesReply<Req>
+void Message::reply() {
+  static_assert(std::is_void_v<reply_t<Req>>,
+                "weft: reply<Req>() without a value answers a request whose reply type is void; "
+                "pass the value: reply<Req>(value)");
+  if (!is<Req>()) throw_reply_not_a(typeid(Req));
+  reply();
 }
 
 }  // namespace weft

@@ -110,9 +110,9 @@ void throw_timeout(const Deadline& d, std::string_view what) {
   if (d.from_scope()) {
     msg += " timed out: the enclosing deadline scope of " + describe_span(d.span_ns()) +
            " expired";
-  } else {
-    msg += " timed out after " + describe_span(d.span_ns());
+    throw DeadlineExceeded(msg, d.ns(), detail::running_tasklet());
   }
+  msg += " timed out after " + describe_span(d.span_ns());
   throw TimeoutError(msg);
 }
 

@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "sched/detail/loop.hpp"
+#include "sched/errors.hpp"
 #include "sched/park.hpp"
 
 namespace weft {
@@ -48,14 +49,33 @@ DeadlineScope::DeadlineScope(Timeout t) {
   fiber_ = &f;
   saved_deadline_ = f.scope_deadline;
   saved_span_ = f.scope_span;
+  own_ = detail::kNever;
+  binds_ = false;
   if (t.kind() != Timeout::Kind::after) return;  // never / current keep the outer deadline
   const std::int64_t span = t.duration().count();
   const std::int64_t now = detail::clock_ns();
-  const std::int64_t own = span > INT64_MAX - now ? INT64_MAX : now + span;
-  if (own < f.scope_deadline) {
-    f.scope_deadline = own;
+  own_ = span > INT64_MAX - now ? INT64_MAX : now + span;
+  if (own_ < f.scope_deadline) {
+    f.scope_deadline = own_;
     f.scope_span = span;
+    binds_ = true;
   }
+}
+
+bool DeadlineScope::fired(const TimeoutError& e) const noexcept {
+  // Within one tasklet at most one live scope binds a given deadline: an inner
+  // scope binds only when its deadline is strictly earlier than the outer one.
+  const auto* d = dynamic_cast<const DeadlineExceeded*>(&e);
+  return d != nullptr && binds_ && d->fiber_ == fiber_ && d->deadline_ns_ == own_;
+}
+
+bool DeadlineScope::expired() const noexcept {
+  return own_ != detail::kNever && detail::clock_ns() >= own_;
+}
+
+Clock::time_point DeadlineScope::deadline() const noexcept {
+  if (own_ == detail::kNever) return Clock::time_point::max();
+  return Clock::time_point(std::chrono::nanoseconds(own_));
 }
 
 DeadlineScope::~DeadlineScope() {

@@ -71,12 +71,16 @@ inline constexpr Timeout never = Timeout::never_timeout();
 // The enclosing DeadlineScope's deadline: the default of every blocking call.
 inline constexpr Timeout current{};
 
+class TimeoutError;
+
 // RAII deadline scope (Concurrence's Timeout.push / pop). While it lives, every
 // blocking call of the current tasklet obeys the earliest deadline of all
-// enclosing scopes and throws TimeoutError when it passes. A longer inner scope
-// does not extend an outer one; `never` and `current` keep the outer deadline.
-// Must be created in a tasklet, and destroyed in the same tasklet (it is a
-// plain stack object: not copyable, not movable).
+// enclosing scopes and throws DeadlineExceeded (a TimeoutError) when it
+// passes; fired() tells this scope's from another's and from a call's own
+// timeout. A longer inner scope does not extend an outer one; `never` and
+// `current` keep the outer deadline. Must be created in a tasklet, and
+// destroyed in the same tasklet (it is a plain stack object: not copyable,
+// not movable).
 class DeadlineScope {
  public:
   explicit DeadlineScope(Timeout t);
@@ -84,10 +88,23 @@ class DeadlineScope {
   DeadlineScope(const DeadlineScope&) = delete;
   DeadlineScope& operator=(const DeadlineScope&) = delete;
 
+  // True when `e` was thrown because this scope's deadline passed: not a
+  // call's own timeout, not an enclosing scope's earlier deadline (which a
+  // longer inner scope does not own), not another tasklet's scope.
+  bool fired(const TimeoutError& e) const noexcept;
+  // True once this scope's own deadline has passed (never for a scope made
+  // with `never` or `current`).
+  bool expired() const noexcept;
+  // This scope's own deadline (Clock::time_point::max() for `never` and
+  // `current`); the deadline in force may be an outer scope's earlier one.
+  Clock::time_point deadline() const noexcept;
+
  private:
   void* fiber_;
   std::int64_t saved_deadline_;
   std::int64_t saved_span_;
+  std::int64_t own_;  // this scope's deadline (loop clock, ns; INT64_MAX: none)
+  bool binds_;        // own_ is the deadline in force inside it (earlier than the outer one)
 };
 
 // What remains of the current tasklet's innermost deadline scope: `never` when

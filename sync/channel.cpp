@@ -15,6 +15,10 @@ void check_preference(int p) {
   }
 }
 
+void throw_channel_closed(const char* op) {
+  throw ChannelClosed(std::string("weft: Channel ") + op + " failed: the channel is closed");
+}
+
 void give_way() {
   if (in_tasklet() && yield_turn() == Wake::killed) throw TaskletExit{};
 }

@@ -1,6 +1,7 @@
 #pragma once
 // Template bodies of channel.hpp.
 
+#include <stdexcept>
 #include <utility>
 
 #include "sched/errors.hpp"
@@ -13,6 +14,8 @@ void check_preference(int p);
 // The running tasklet goes to the back of the run queue (nothing outside a
 // tasklet). Throws TaskletExit when killed meanwhile.
 void give_way();
+// Throws ChannelClosed for `op` ("send", "receive", ...).
+[[noreturn]] void throw_channel_closed(const char* op);
 }  // namespace detail
 
 template <class T>
@@ -26,36 +29,45 @@ void Channel<T>::set_preference(int p) {
   preference_ = p;
 }
 
-// The sender came second: give the value to the oldest parked receiver.
+// The sender came second: give the item to the oldest parked receiver.
 template <class T>
-bool Channel<T>::hand_over(T& value) {
+bool Channel<T>::hand_over(Outgoing& out) {
   auto* r = static_cast<RecvWait*>(receivers_.front_data());
   if (r == nullptr) return false;
-  r->slot.emplace(std::move(value));
+  if (out.value != nullptr) {
+    r->slot.emplace(std::move(*out.value));
+  } else {
+    r->slot.emplace(out.error);
+  }
   const bool receiver_first = preference_ < 0;
   receivers_.notify_one(receiver_first);
   if (receiver_first) detail::give_way();
   return true;
 }
 
-// The receiver came second: a kept value, else the oldest parked sender's.
+// The receiver came second: a kept item, else the oldest parked sender's.
 template <class T>
-std::optional<T> Channel<T>::take() {
+std::optional<typename Channel<T>::Item> Channel<T>::take() {
   if (!kept_.empty()) {
-    std::optional<T> v(std::move(kept_.front()));
+    std::optional<Item> v(std::move(kept_.front()));
     kept_.pop_front();
     return v;
   }
   auto* s = static_cast<SendWait*>(senders_.front_data());
   if (s == nullptr) return std::nullopt;
-  std::optional<T> v(std::move(*s->value));
+  std::optional<Item> v;
+  if (s->out->value != nullptr) {
+    v.emplace(std::move(*s->out->value));
+  } else {
+    v.emplace(s->out->error);
+  }
   s->taken = true;
   const bool sender_first = preference_ > 0;
   senders_.notify_one(sender_first);
   if (sender_first) {
     try {
       detail::give_way();
-    } catch (...) {  // killed while giving way: the value must not die with us
+    } catch (...) {  // killed while giving way: the item must not die with us
       rehome(std::move(*v));
       throw;
     }
@@ -63,22 +75,41 @@ std::optional<T> Channel<T>::take() {
   return v;
 }
 
-// A received value whose receiver is being killed before it could use it.
+// A received item whose receiver is being killed before it could use it.
 template <class T>
-void Channel<T>::rehome(T&& value) noexcept {
+void Channel<T>::rehome(Item&& item) noexcept {
   if (auto* r = static_cast<RecvWait*>(receivers_.front_data())) {
-    r->slot.emplace(std::move(value));
+    r->slot.emplace(std::move(item));
     receivers_.notify_one();
   } else {
-    kept_.push_back(std::move(value));
+    kept_.push_back(std::move(item));
   }
 }
 
 template <class T>
+T Channel<T>::unwrap(Item&& item) {
+  if (item.error) std::rethrow_exception(std::move(item.error));
+  return std::move(*item.value);
+}
+
+template <class T>
 void Channel<T>::send(T value, Timeout timeout) {
-  if (hand_over(value)) return;
+  if (closed_) detail::throw_channel_closed("send");
+  send_item(Outgoing{&value, nullptr}, timeout);
+}
+
+template <class T>
+void Channel<T>::send_exception(std::exception_ptr error, Timeout timeout) {
+  if (!error) throw std::invalid_argument("weft: Channel send_exception needs an exception, not null");
+  if (closed_) detail::throw_channel_closed("send_exception");
+  send_item(Outgoing{nullptr, std::move(error)}, timeout);
+}
+
+template <class T>
+void Channel<T>::send_item(Outgoing out, Timeout timeout) {
+  if (hand_over(out)) return;
   const Deadline d = Deadline::from(timeout);
-  SendWait me{&value};
+  SendWait me{&out};
   WaitList::Place place;  // woken but not taken: wait again in turn
   for (;;) {
     const Wake w = senders_.wait(d, place, &me);
@@ -87,16 +118,26 @@ void Channel<T>::send(T value, Timeout timeout) {
     if (w == Wake::timed_out) throw_timeout(d, "Channel send");
     // Woken without being taken (a receiver that took over our turn was
     // killed): a receiver may be waiting now.
-    if (hand_over(value)) return;
+    if (hand_over(out)) return;
   }
 }
 
 template <class T>
 T Channel<T>::receive(Timeout timeout) {
-  if (std::optional<T> v = take()) return std::move(*v);
-  const Deadline d = Deadline::from(timeout);
+  // A value that is already there is taken without resolving a deadline (no
+  // tasklet needed).
+  std::optional<Item> v = take();
+  if (!v && !closed_) v = receive_item(Deadline::from(timeout));
+  if (!v) detail::throw_channel_closed("receive");
+  return unwrap(std::move(*v));
+}
+
+template <class T>
+std::optional<typename Channel<T>::Item> Channel<T>::receive_item(const Deadline& d) {
+  if (std::optional<Item> v = take()) return v;
+  if (closed_) return std::nullopt;
   RecvWait me;
-  WaitList::Place place;  // woken without a value: wait again in turn
+  WaitList::Place place;  // woken without an item: wait again in turn
   for (;;) {
     const Wake w = receivers_.wait(d, place, &me);
     if (me.slot.has_value()) {
@@ -104,12 +145,40 @@ T Channel<T>::receive(Timeout timeout) {
         rehome(std::move(*me.slot));
         throw TaskletExit{};
       }
-      return std::move(*me.slot);
+      return std::move(me.slot);
     }
     if (w == Wake::killed) throw TaskletExit{};
     if (w == Wake::timed_out) throw_timeout(d, "Channel receive");
-    if (std::optional<T> v = take()) return std::move(*v);
+    if (std::optional<Item> v = take()) return v;
+    if (closed_) return std::nullopt;
   }
+}
+
+template <class T>
+void Channel<T>::close() {
+  if (closed_) return;
+  closed_ = true;
+  // Parked receivers mean no sender is parked: nothing is left for them.
+  receivers_.notify_all();
+}
+
+template <class T>
+typename Channel<T>::Iterator Channel<T>::begin() {
+  return Iterator(*this, static_cast<std::size_t>(-1), Deadline::from(weft::current));
+}
+
+template <class T>
+typename Channel<T>::Batch Channel<T>::receive_n(std::size_t n, Timeout timeout) {
+  return Batch(*this, n, Deadline::from(timeout));
+}
+
+template <class T>
+void Channel<T>::Iterator::next() {
+  value_.reset();
+  if (left_ == 0) return;
+  if (left_ != static_cast<std::size_t>(-1)) --left_;
+  std::optional<Item> item = ch_->receive_item(d_);
+  if (item) value_.emplace(unwrap(std::move(*item)));
 }
 
 }  // namespace weft

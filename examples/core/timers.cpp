@@ -2,6 +2,7 @@
 #include <chrono>
 #include <cstdio>
 
+#include "sched/errors.hpp"
 #include "sched/timeout.hpp"
 #include "tasklet/dispatch.hpp"
 #include "tasklet/tasklet.hpp"
@@ -27,11 +28,12 @@ int main() {
     pulse.kill();
     std::printf("  %.2f s  rate(4.0) beat %d times in about a second\n", at(), beats);
 
+    weft::DeadlineScope scope(0.3);
     try {
-      weft::DeadlineScope scope(0.3);
       Tasklet::sleep(10.0);  // every blocking call obeys the scope
-    } catch (const weft::TimeoutError& e) {
-      std::printf("  %.2f s  a 0.3 s deadline scope cut a 10 s sleep short: %s\n", at(), e.what());
+    } catch (const weft::DeadlineExceeded& e) {  // a scope's deadline, not the call's own
+      std::printf("  %.2f s  a 0.3 s deadline scope cut a 10 s sleep short (scope.fired(e): %s): %s\n",
+                  at(), scope.fired(e) ? "yes" : "no", e.what());
     }
   });
 }

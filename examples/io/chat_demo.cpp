@@ -40,6 +40,7 @@ int main(int argc, char** argv) {
   const int clients = argc > 1 ? std::atoi(argv[1]) : 200;
   const int each = argc > 2 ? std::atoi(argv[2]) : 5;
   const int interval_ms = argc > 3 ? std::atoi(argv[3]) : 2000;
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);  // in a pipe too, lines keep their order with the log's
   return weft::dispatch([&] {
     chat::RoomOptions options;
     options.client_queue = 64;  // small, and small socket buffers: the slow client is found fast
@@ -47,8 +48,9 @@ int main(int argc, char** argv) {
     auto server = weft::serve(weft::Endpoint::ip("127.0.0.1", 0),
                               [&](weft::Socket& s) { chat::serve_client(s, room, options); },
                               {.name = "chat", .listen = {.backlog = 4096, .send_buffer = 4096}});
-    std::printf("chat server on %s; %d clients will each send %d messages\n",
-                server.endpoint().to_string().c_str(), clients, each);
+    std::printf("chat server on %s; %d clients will each send %d messages, paced at about "
+                "one every %g s\n",
+                server.endpoint().to_string().c_str(), clients, each, interval_ms / 1000.0);
 
     std::vector<double> latencies_ms;  // send -> receipt, for every delivery
     std::size_t chat_lines = 0;        // chat lines received by all clients

@@ -90,9 +90,10 @@ class Room {
   // is full are marked for drop_slow().
   void broadcast(const std::string& line) {
     for (const auto& c : members_) {
-      if (weft::try_send(c->writer, Line{line})) {
+      const weft::SendResult r = weft::try_send(c->writer, Line{line});
+      if (r) {
         ++stats_.delivered;
-      } else if (!c->writer.has_finished() && !c->dropped) {
+      } else if (r.is_full() && !c->dropped) {  // finished: the client is leaving anyway
         c->dropped = true;
         slow_.push_back(c);
       }

@@ -20,8 +20,9 @@
 //   react(main)
 //
 // One C++ difference shows: a lambda captures by reference, so what the
-// callbacks use must outlive them. Here `main` is an inlineCallbacks function
-// whose locals live until it returns, after every job has finished.
+// callbacks use must outlive them. Here `main` returns nothing, so react runs
+// it as an inlineCallbacks body (its own tasklet) whose locals live until it
+// returns, after every job has finished.
 
 #include <cstdio>
 #include <map>
@@ -40,8 +41,10 @@ int main() {
       "http://f.example/contact",
   };
 
-  return react(inlineCallbacks([&](Reactor& reactor) {
+  return react([&](Reactor& reactor) {
     const double t0 = reactor.seconds();
+    std::printf("fetching %zu URLs with 3 workers (simulated: each fetch is a deferLater)\n",
+                urls.size());
     auto delay_for = [](const std::string& url) { return 0.05 * double(url.size() % 5 + 1); };
     std::map<std::string, std::string> results;
 
@@ -72,5 +75,5 @@ int main() {
 
     std::printf("%5.2f s  all %zu workers done\n", reactor.seconds() - t0, workers.size());
     for (const auto& [url, what] : results) std::printf("  %-30s %s\n", url.c_str(), what.c_str());
-  }));
+  });
 }

@@ -237,4 +237,54 @@ TEST_CASE("react outside dispatch runs its own loop") {
   CHECK(code == 5);
 }
 
+
+TEST_CASE("react: a main that returns nothing keeps its locals alive while what it started runs") {
+  // The trap of Twisted's form in C++: a main that returns lc.start()'s
+  // Deferred leaves its LoopingCall ticking on dead locals. Here main waits
+  // instead (an inlineCallbacks body), so they die only after the last tick.
+  run([] {
+    std::vector<std::string> events;
+    int code = react([&](Reactor& reactor) {
+      struct Guard {
+        std::vector<std::string>& ev;
+        ~Guard() { ev.push_back("locals gone"); }
+      } guard{events};
+      int ticks = 0;
+      LoopingCall lc(reactor, [&] {
+        events.push_back("tick " + std::to_string(++ticks));
+        if (ticks == 3) lc.stop();
+      });
+      wait(lc.start(0.01));
+      events.push_back("main returns");
+    });
+    CHECK(code == 0);
+    CHECK(events == std::vector<std::string>{"tick 1", "tick 2", "tick 3", "main returns",
+                                             "locals gone"});
+  });
+}
+
+TEST_CASE("react: what a main that returns nothing throws is its failure; SystemExit gives its code") {
+  weft_test::LogCapture log;
+  weft_test::run_logged(log, [] {
+    FakeReactor r;
+    CHECK(react([](FakeReactor&) { throw GenericError("in main"); }, r) == 1);
+    FakeReactor s;
+    CHECK(react([](FakeReactor&) { throw SystemExit(9); }, s) == 9);
+    const auto start = weft::now();
+    CHECK(react([](Reactor& reactor) { wait(deferLater(reactor, 0.05)); }) == 0);
+    CHECK(weft_test::near(weft_test::since(start), 0.05));
+  });
+  CHECK(log.count("main function encountered error: twisted_test::GenericError: in main") == 1);
+}
+
+TEST_CASE("react outside dispatch with a main that returns nothing") {
+  bool waited = false;
+  int code = react([&](Reactor& reactor) {
+    wait(deferLater(reactor, 0.01));
+    waited = true;
+  });
+  CHECK(code == 0);
+  CHECK(waited);
+}
+
 }

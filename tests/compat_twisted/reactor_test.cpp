@@ -183,3 +183,17 @@ TEST_CASE("Reactor: destruction abandons pending calls; nothing leaks") {
 }
 
 }
+
+TEST_SUITE("compat_twisted") {
+
+TEST_CASE("Reactor: created outside dispatch() it refuses at once and says what to do") {
+  try {
+    Reactor reactor;
+    FAIL("expected std::logic_error");
+  } catch (const std::logic_error& e) {
+    CHECK(weft_test::contains(e.what(), "a Reactor was created outside dispatch()"));
+    CHECK(weft_test::contains(e.what(), "react(main)"));
+  }
+}
+
+}  // TEST_SUITE

@@ -76,19 +76,19 @@ TEST_CASE("an Address refuses messages once its tasklet has finished") {
     CHECK(a);
     CHECK(a.alive());
     CHECK(a == Address(t));
-    bool first = false;
+    weft::SendResult first = weft::SendResult::finished;
     std::thread([a, &first] { first = a.send(1); }).join();
-    CHECK(first);
+    CHECK(first.ok());
     t.join();  // it received the message and finished
     CHECK_FALSE(a.alive());
-    bool second = true;
+    weft::SendResult second = weft::SendResult::sent;
     std::thread([a, &second] { second = a.send(Counted(2)); }).join();
-    CHECK_FALSE(second);
+    CHECK(second.is_finished());
     CHECK(Counted::live == 0);
     Address late(t);  // the address of a finished tasklet: valid, refuses everything
     CHECK(late);
     CHECK_FALSE(late.alive());
-    CHECK_FALSE(late.send(3));
+    CHECK(late.send(3).is_finished());
   });
 }
 
@@ -105,7 +105,7 @@ TEST_CASE("messages still on their way when the loop ends are freed, not leaked"
   Address a;
   run([&] { a = Address(Tasklet::current()); });
   CHECK_FALSE(a.alive());
-  CHECK_FALSE(a.send(Counted(1)));  // after the loop ended
+  CHECK(a.send(Counted(1)).is_finished());  // after the loop ended
   CHECK(Counted::live == 0);
 }
 

@@ -53,7 +53,7 @@ TEST_CASE("a sender parks while the mailbox is full, and goes on when there is r
   });
 }
 
-TEST_CASE("the timeout applies to a send waiting for room; try_send returns false instead") {
+TEST_CASE("the timeout applies to a send waiting for room; try_send refuses instead") {
   run_virtual([] {
     bool go = false;
     std::vector<int> got;
@@ -72,6 +72,35 @@ TEST_CASE("the timeout applies to a send waiting for room; try_send returns fals
     CHECK(Counted::live == 0);  // not sent
     CHECK(weft::mailbox_size(r) == 1);
     r.kill();
+  });
+}
+
+TEST_CASE("send and try_send tell a full mailbox from a finished tasklet") {
+  run_virtual([] {
+    bool go = false;
+    std::vector<int> got;
+    auto r = slow_receiver(1, go, got);
+    const weft::SendResult first = weft::try_send(r, 1);
+    CHECK(first.ok());
+    CHECK(first.status() == weft::SendResult::sent);
+    const weft::SendResult full = weft::try_send(r, Counted(2));
+    CHECK_FALSE(full);
+    CHECK(full.is_full());
+    CHECK_FALSE(full.is_finished());
+    CHECK(full == weft::SendResult::full);
+    CHECK(std::string(full.describe()) == "mailbox full");
+    CHECK(Counted::live == 0);  // dropped
+    r.kill();
+    const weft::SendResult gone = weft::try_send(r, Counted(3));
+    CHECK(gone.is_finished());
+    CHECK_FALSE(gone.is_full());
+    CHECK(std::string(gone.describe()) == "tasklet finished");
+    CHECK(weft::send(r, Counted(4)).is_finished());  // send says the same
+    CHECK(Counted::live == 0);
+    auto unbounded = Tasklet::spawn([] { weft::receive(); });
+    CHECK(weft::send(unbounded, 5).ok());
+    unbounded.join();
+    CHECK(weft::send(unbounded, 6).status() == weft::SendResult::finished);
   });
 }
 

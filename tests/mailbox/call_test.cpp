@@ -266,3 +266,75 @@ TEST_CASE("calls are answered in the order they were made") {
 }
 
 }  // TEST_SUITE
+
+namespace {
+
+struct Stats {  // names its reply type: call(t, Stats{}) is an int
+  using reply = int;
+  int bucket = 0;
+};
+struct Flush {  // a request answered with no value
+  using reply = void;
+};
+struct Rename {
+  using reply = std::string;
+  std::string to;
+};
+
+}  // namespace
+
+TEST_SUITE("mailbox") {
+
+TEST_CASE("a request type that names its reply type makes call() return it") {
+  run([] {
+    bool flushed = false;
+    auto server = weft::receiver([&](Message& m) {
+      if (auto* s = m.get_if<Stats>()) {
+        m.reply<Stats>(short(40 + s->bucket));  // converted to Stats::reply (int)
+      } else if (m.is<Flush>()) {
+        flushed = true;
+        m.reply<Flush>();
+      } else if (auto* r = m.get_if<Rename>()) {
+        m.reply<Rename>("now " + r->to);
+      }
+    });
+    auto n = weft::call(server, Stats{2});
+    static_assert(std::is_same_v<decltype(n), int>);
+    CHECK(n == 42);
+    CHECK(weft::call<int>(server, Stats{1}) == 41);  // the same type spelled out
+    static_assert(std::is_void_v<decltype(weft::call(server, Flush{}))>);
+    weft::call(server, Flush{});
+    CHECK(flushed);
+    const std::string name = weft::call(server, Rename{"b"});
+    CHECK(name == "now b");
+    weft::call<void>(server, Stats{});  // void still means "any reply"
+    server.kill();
+  });
+}
+
+TEST_CASE("reply<Req> to a message of another type is the replier's error; the dynamic forms stay") {
+  run([] {
+    std::string error;
+    auto server = weft::receiver([&](Message& m) {
+      try {
+        m.reply<Stats>(1);
+      } catch (const std::logic_error& e) {
+        error = e.what();
+        m.reply(7L);  // the dynamic reply: any type, checked by the caller at run time
+      }
+    });
+    CHECK(weft::call<long>(server, Sum{{1}}) == 7L);
+    CHECK(weft_test::contains(error, "weft: reply<(anonymous namespace)::Stats>() to a message "
+                                     "that is a (anonymous namespace)::Sum, not a"));
+    Message empty;
+    try {
+      empty.reply<Stats>(1);
+      FAIL("expected std::logic_error");
+    } catch (const std::logic_error& e) {
+      CHECK(weft_test::contains(e.what(), "Stats>() on an empty Message"));
+    }
+    server.kill();
+  });
+}
+
+}  // TEST_SUITE

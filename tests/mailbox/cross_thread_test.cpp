@@ -156,7 +156,7 @@ TEST_CASE("3 loops and 2 plain threads post, send and offload at once: all arriv
       for (int seq = 0; seq < kEach; ++seq) {
         for (int to = 0; to < kLoops; ++to) {
           const Node& node = nodes[static_cast<std::size_t>(to)];
-          const bool sent = node.inbox.send(Note{from, seq, text_of(from, seq)});
+          const bool sent = node.inbox.send(Note{from, seq, text_of(from, seq)}).ok();
           const bool posted = node.loop.post([&r = results[static_cast<std::size_t>(to)],
                                               done = node.posts_done, from, seq] {
             int& want = r.next_post[static_cast<std::size_t>(from)];

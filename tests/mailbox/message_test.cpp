@@ -93,6 +93,7 @@ TEST_CASE("visit calls the first handler whose parameter matches") {
     Message q = Message::of(Quit{});
     CHECK_FALSE(q.visit([](const Deposit&) {}, [](Withdraw) {}));
     CHECK(q.visit(&handle_quit));
+    CHECK(q.visit(handle_quit));  // a function by name, as well as by pointer
   });
 }
 

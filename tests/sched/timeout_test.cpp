@@ -120,6 +120,75 @@ TEST_CASE("a blocking call with its own timeout still obeys the scope, and vice 
   });
 }
 
+TEST_CASE("code can tell which timed out: a call's own timeout, this scope or an outer one") {
+  run([] {
+    auto sleeper = Tasklet::spawn([] { Tasklet::sleep(10.0); });
+    DeadlineScope outer(0.4);
+    try {
+      sleeper.join(0.05);  // the call's own timeout: a plain TimeoutError
+      FAIL("should time out");
+    } catch (const weft::DeadlineExceeded&) {
+      FAIL("the call's own timeout is not a scope's deadline");
+    } catch (const TimeoutError& e) {
+      CHECK_FALSE(outer.fired(e));
+    }
+    {
+      DeadlineScope inner(0.05);
+      DeadlineScope longer(5.0);  // binds nothing: the inner deadline is earlier
+      try {
+        sleeper.join(weft::never);
+        FAIL("should time out");
+      } catch (const weft::DeadlineExceeded& e) {
+        CHECK(inner.fired(e));
+        CHECK(inner.expired());
+        CHECK(e.deadline() == inner.deadline());
+        CHECK_FALSE(outer.fired(e));
+        CHECK_FALSE(longer.fired(e));
+        CHECK_FALSE(longer.expired());
+        CHECK(weft_test::contains(e.what(), "deadline scope of 50 ms expired"));
+      }
+    }
+    CHECK_FALSE(outer.expired());
+    {
+      DeadlineScope longer(5.0);
+      try {
+        sleeper.join();  // `current`: the outer scope's deadline
+        FAIL("should time out");
+      } catch (const weft::DeadlineExceeded& e) {
+        CHECK(outer.fired(e));
+        CHECK_FALSE(longer.fired(e));
+      }
+    }
+    CHECK(outer.expired());
+    DeadlineScope unbounded(weft::never);
+    CHECK(unbounded.deadline() == weft::Clock::time_point::max());
+    CHECK_FALSE(unbounded.expired());
+    sleeper.kill();
+  });
+}
+
+TEST_CASE("a scope does not claim another tasklet's scope timeout") {
+  run([] {
+    DeadlineScope mine(5.0);
+    std::exception_ptr theirs;
+    auto t = Tasklet::spawn([&] {
+      DeadlineScope scope(0.02);
+      try {
+        Tasklet::sleep(weft::never);
+      } catch (const weft::DeadlineExceeded&) {
+        theirs = std::current_exception();
+      }
+    });
+    t.join();
+    REQUIRE(theirs);
+    try {
+      std::rethrow_exception(theirs);
+    } catch (const weft::DeadlineExceeded& e) {
+      CHECK_FALSE(mine.fired(e));
+    }
+  });
+}
+
 TEST_CASE("DeadlineScope and current_timeout need a tasklet") {
   CHECK_THROWS_AS(DeadlineScope(1.0), weft::NotInTasklet);
   CHECK_THROWS_AS(weft::current_timeout(), weft::NotInTasklet);
