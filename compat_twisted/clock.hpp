@@ -6,8 +6,8 @@
 #include <initializer_list>
 #include <vector>
 
-#include "compat_twisted/detail/call_list.hpp"
-#include "compat_twisted/reactor_time.hpp"
+#include "weft/compat_twisted/detail/call_list.hpp"
+#include "weft/compat_twisted/reactor_time.hpp"
 
 namespace weft::twisted {
 

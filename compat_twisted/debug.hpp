@@ -7,7 +7,7 @@
 #include <functional>
 #include <string>
 
-#include "compat_twisted/failure.hpp"
+#include "weft/compat_twisted/failure.hpp"
 
 namespace weft::twisted {
 

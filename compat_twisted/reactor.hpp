@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "compat_twisted/reactor_time.hpp"
+#include "weft/compat_twisted/reactor_time.hpp"
 
 namespace weft::twisted {
 

@@ -13,7 +13,7 @@
 #include <utility>
 #include <vector>
 
-#include "compat_twisted/delayed_call.hpp"
+#include "weft/compat_twisted/delayed_call.hpp"
 
 namespace weft::twisted {
 

@@ -16,9 +16,9 @@
 #include <type_traits>
 #include <utility>
 
-#include "mailbox/detail/envelope.hpp"
-#include "mailbox/message.hpp"
-#include "tasklet/tasklet.hpp"
+#include "weft/mailbox/detail/envelope.hpp"
+#include "weft/mailbox/message.hpp"
+#include "weft/tasklet/tasklet.hpp"
 
 namespace weft {
 

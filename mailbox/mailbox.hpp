@@ -23,10 +23,10 @@
 #include <utility>
 #include <vector>
 
-#include "mailbox/call_error.hpp"
-#include "mailbox/message.hpp"
-#include "sched/timeout.hpp"
-#include "tasklet/tasklet.hpp"
+#include "weft/mailbox/call_error.hpp"
+#include "weft/mailbox/message.hpp"
+#include "weft/sched/timeout.hpp"
+#include "weft/tasklet/tasklet.hpp"
 
 namespace weft {
 
@@ -91,4 +91,4 @@ std::size_t mailbox_size(const Tasklet& t);
 
 }  // namespace weft
 
-#include "mailbox/mailbox_impl.hpp"
+#include "weft/mailbox/mailbox_impl.hpp"

@@ -20,7 +20,7 @@
 #include <typeinfo>
 #include <utility>
 
-#include "mailbox/detail/envelope.hpp"
+#include "weft/mailbox/detail/envelope.hpp"
 
 namespace weft {
 
@@ -103,4 +103,4 @@ class Message {
 
 }  // namespace weft
 
-#include "mailbox/message_impl.hpp"
+#include "weft/mailbox/message_impl.hpp"

@@ -22,9 +22,9 @@
 #include <deque>
 #include <optional>
 
-#include "sched/park.hpp"
-#include "sched/timeout.hpp"
-#include "sched/wait_list.hpp"
+#include "weft/sched/park.hpp"
+#include "weft/sched/timeout.hpp"
+#include "weft/sched/wait_list.hpp"
 
 namespace weft {
 
@@ -82,4 +82,4 @@ class Channel {
 
 }  // namespace weft
 
-#include "sync/channel_impl.hpp"
+#include "weft/sync/channel_impl.hpp"

@@ -1,9 +1,10 @@
 #pragma once
-// Template bodies of channel.hpp.
+// Template bodies of channel.hpp, which includes this file at its end: not a
+// header of its own (include channel.hpp).
 
 #include <utility>
 
-#include "sched/errors.hpp"
+#include "weft/sched/errors.hpp"
 
 namespace weft {
 

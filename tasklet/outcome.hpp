@@ -6,7 +6,7 @@
 #include <utility>
 #include <variant>
 
-#include "tasklet/join_error.hpp"  // complete JoinError: stored by value
+#include "weft/tasklet/join_error.hpp"  // complete JoinError: stored by value
 
 namespace weft {
 

@@ -16,8 +16,8 @@
 #include <atomic>
 #include <memory>
 
-#include "mailbox/detail/envelope.hpp"
-#include "sched/loop.hpp"
+#include "weft/mailbox/detail/envelope.hpp"
+#include "weft/sched/loop.hpp"
 
 namespace weft::detail {
 

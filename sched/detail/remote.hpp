@@ -7,7 +7,7 @@
 #include <mutex>
 #include <vector>
 
-#include "sched/detail/poller.hpp"
+#include "weft/sched/detail/poller.hpp"
 
 namespace weft::detail {
 

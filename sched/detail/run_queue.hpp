@@ -10,7 +10,7 @@
 #include <cstddef>
 #include <memory>
 
-#include "sched/detail/fiber.hpp"
+#include "weft/sched/detail/fiber.hpp"
 
 namespace weft::detail {
 
