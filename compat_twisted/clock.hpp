@@ -3,6 +3,8 @@
 // (twisted.internet.task.Clock). Time starts at 0.0 and moves only with
 // advance(); due calls then run inside advance(), on the caller's stack.
 
+#include "weft/sched/config.hpp"
+
 #include <initializer_list>
 #include <vector>
 

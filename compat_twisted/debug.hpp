@@ -4,6 +4,8 @@
 // garbage-collected; here its last handle's destruction does), and repr().
 // All settings belong to the current loop.
 
+#include "weft/sched/config.hpp"
+
 #include <functional>
 #include <string>
 

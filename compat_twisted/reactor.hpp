@@ -11,6 +11,8 @@
 // code they trigger may wait on Deferreds (inlineCallbacks starts and resumes
 // synchronously, as in Twisted).
 
+#include "weft/sched/config.hpp"
+
 #include <functional>
 #include <memory>
 #include <string>

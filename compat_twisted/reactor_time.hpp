@@ -6,6 +6,8 @@
 // LoopingCall, Cooperator, deferLater and Deferred::addTimeout take an
 // IReactorTime& where Twisted would use the global reactor.
 
+#include "weft/sched/config.hpp"
+
 #include <functional>
 #include <string>
 #include <tuple>

@@ -12,6 +12,8 @@
 // CallError, so a call never waits for a reply that can no longer come.
 // Loop-thread only.
 
+#include "weft/sched/config.hpp"
+
 #include <cstddef>
 #include <exception>
 #include <memory>

@@ -1,6 +1,8 @@
 #pragma once
 // Outcome<T>: one entry of join_all's result: a value, or the JoinError in its place.
 
+#include "weft/sched/config.hpp"
+
 #include <optional>
 #include <stdexcept>
 #include <utility>
