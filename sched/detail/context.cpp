@@ -24,7 +24,7 @@ extern "C" {
 
 namespace weft::detail {
 
-constinit std::atomic<bool> g_annotate_switches{false};
+bool g_annotate_switches = false;
 
 namespace {
 
@@ -63,6 +63,12 @@ void finish_switch(Context& self, fcontext::Transfer t) noexcept {
     Context& from = *static_cast<Switch*>(t.data)->from;
     __sanitizer_finish_switch_fiber(self.asan_fake_stack, &from.stack_bottom, &from.stack_size);
   }
+}
+
+// Priority 101, the first a program may use: before every default-priority
+// static initialiser of the program, and so before any switch.
+[[gnu::constructor(101)]] void choose_annotations() noexcept {
+  g_annotate_switches = asan_runtime() || tsan_runtime();
 }
 
 }  // namespace
@@ -117,11 +123,7 @@ void make_context(Context& c, void* stack_bottom, std::size_t size, void (*entry
   c.stack_bottom = stack_bottom;
   c.stack_size = size;
   c.asan_fake_stack = nullptr;
-  if (asan_runtime() || tsan_runtime()) {
-    // Before the first switch to c, and so before the process's first switch.
-    if (!annotated_switches()) g_annotate_switches.store(true, std::memory_order_relaxed);
-    if (tsan_runtime()) c.tsan_fiber = __tsan_create_fiber(0);
-  }
+  if (annotated_switches() && tsan_runtime()) c.tsan_fiber = __tsan_create_fiber(0);
   c.entry = entry;
   c.arg = arg;
 }

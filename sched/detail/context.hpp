@@ -23,8 +23,8 @@
 // sanitizer's runtime even when it links a release libweft, and its own
 // frames live on tasklet stacks. context.cpp reaches the runtimes' entry
 // points through weak references; when they resolve, every switch takes the
-// annotated (out-of-line) path, decided before the process's first switch
-// and never changed. Without a runtime a switch pays one predicted branch.
+// annotated (out-of-line) path, decided before main() and never changed.
+// Without a runtime a switch pays one predicted branch.
 //
 // Why the switch is inline, and Boost.Context's entry points are declared
 // here rather than included: switch_context sits on the scheduler's hottest
@@ -36,7 +36,6 @@
 // stack stays in step). No Boost header is included
 // outside this seam's .cpp files, and no Boost type appears in any header.
 
-#include <atomic>
 #include <cstddef>
 
 // Whether this code is compiled with a sanitizer: the stack pool's layout
@@ -215,12 +214,11 @@ inline void on_resume(Context& self, fcontext::Transfer t) noexcept {
 }
 
 // True when switches are annotated for the sanitizer runtime the program
-// carries. Set by the process's first make_context (which precedes any
-// switch) when a runtime is there; never changes after.
-extern constinit std::atomic<bool> g_annotate_switches;
-inline bool annotated_switches() noexcept {
-  return g_annotate_switches.load(std::memory_order_relaxed);
-}
+// carries. Set before main() (by a constructor in context.cpp that runs
+// before any default-priority static initialiser, so before any switch) and
+// never changed: read without synchronisation.
+extern bool g_annotate_switches;
+inline bool annotated_switches() noexcept { return g_annotate_switches; }
 
 // switch_context with the sanitizer annotations around the jump.
 [[gnu::cold, gnu::noinline]] void switch_annotated(Context& from, Context& to,
