@@ -9,9 +9,9 @@ MESON          ?= meson
 # Debian packages: build and test dependencies, benchmark peers, protocol
 # libraries, the Twisted used by the side-by-side conformance test, and
 # valgrind (make valgrind; with <valgrind/valgrind.h> present the stack pool
-# registers its stacks).
+# registers its stacks), and cmake for the CMake consumer of tests/consumer/.
 DEBS := g++ meson ninja-build pkg-config libboost-context-dev libev-dev doctest-dev \
-        libboost-fiber-dev libhttp-parser-dev python3-twisted valgrind
+        libboost-fiber-dev libhttp-parser-dev python3-twisted valgrind cmake
 BENCH_DEBS := wrk
 # ThreadSanitizer's runtime for g++ (make tsan).
 TSAN_DEBS := libtsan2
@@ -121,11 +121,12 @@ fuzz: fuzz-deps $(FUZZ_BUILD)/build.ninja
 # for that). A memcheck error fails (exit 99); the suites' own verdicts do not
 # (--no-exitcode: under valgrind's slowdown their time assertions miss their
 # tolerance, which says nothing about memory). Left out: the million-tasklet
-# test (hours under valgrind; make test checks the scale), the layout check
-# and the Twisted side-by-side run (no weft code under test of their own).
+# test (hours under valgrind; make test checks the scale), the layout check,
+# the Twisted side-by-side run and the consumer builds (no weft code under
+# test of their own).
 valgrind: build
 	@tests=$$($(MESON) test -C $(BUILD) --no-rebuild --list | \
-	  grep -vx -e layout -e compat_twisted_side_by_side); \
+	  grep -vx -e layout -e compat_twisted_side_by_side -e consumer); \
 	$(MESON) test -C $(BUILD) --no-rebuild --print-errorlogs --num-processes 2 \
 	  --timeout-multiplier 20 \
 	  --wrapper 'valgrind --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite -q' \

@@ -3,11 +3,13 @@
 // (twisted.internet.task.Clock). Time starts at 0.0 and moves only with
 // advance(); due calls then run inside advance(), on the caller's stack.
 
+#include "weft/sched/config.hpp"
+
 #include <initializer_list>
 #include <vector>
 
-#include "compat_twisted/detail/call_list.hpp"
-#include "compat_twisted/reactor_time.hpp"
+#include "weft/compat_twisted/detail/call_list.hpp"
+#include "weft/compat_twisted/reactor_time.hpp"
 
 namespace weft::twisted {
 

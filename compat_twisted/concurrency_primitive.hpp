@@ -4,8 +4,8 @@
 
 #include <utility>
 
-#include "compat_twisted/deferred.hpp"
-#include "compat_twisted/maybe_deferred.hpp"
+#include "weft/compat_twisted/deferred.hpp"
+#include "weft/compat_twisted/maybe_deferred.hpp"
 
 namespace weft::twisted {
 

@@ -9,7 +9,7 @@
 #include <memory>
 #include <optional>
 
-#include "compat_twisted/deferred.hpp"
+#include "weft/compat_twisted/deferred.hpp"
 
 namespace weft::twisted {
 

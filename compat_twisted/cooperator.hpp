@@ -16,9 +16,9 @@
 #include <memory>
 #include <optional>
 
-#include "compat_twisted/cooperative_task.hpp"
-#include "compat_twisted/delayed_call.hpp"
-#include "compat_twisted/reactor_time.hpp"
+#include "weft/compat_twisted/cooperative_task.hpp"
+#include "weft/compat_twisted/delayed_call.hpp"
+#include "weft/compat_twisted/reactor_time.hpp"
 
 namespace weft::twisted {
 

@@ -4,10 +4,12 @@
 // garbage-collected; here its last handle's destruction does), and repr().
 // All settings belong to the current loop.
 
+#include "weft/sched/config.hpp"
+
 #include <functional>
 #include <string>
 
-#include "compat_twisted/failure.hpp"
+#include "weft/compat_twisted/failure.hpp"
 
 namespace weft::twisted {
 

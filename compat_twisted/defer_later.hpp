@@ -7,8 +7,8 @@
 #include <type_traits>
 #include <utility>
 
-#include "compat_twisted/deferred.hpp"
-#include "compat_twisted/reactor_time.hpp"
+#include "weft/compat_twisted/deferred.hpp"
+#include "weft/compat_twisted/reactor_time.hpp"
 
 namespace weft::twisted {
 

@@ -27,8 +27,8 @@
 #include <type_traits>
 #include <utility>
 
-#include "compat_twisted/failure.hpp"
-#include "compat_twisted/result.hpp"
+#include "weft/compat_twisted/failure.hpp"
+#include "weft/compat_twisted/result.hpp"
 
 namespace weft::twisted {
 
@@ -163,4 +163,4 @@ class Deferred {
 
 }  // namespace weft::twisted
 
-#include "compat_twisted/deferred_impl.hpp"
+#include "weft/compat_twisted/deferred_impl.hpp"

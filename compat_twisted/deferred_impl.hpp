@@ -1,13 +1,14 @@
 #pragma once
-// Template bodies of deferred.hpp (included at its bottom).
+// Template bodies of deferred.hpp, which includes this file at its end: not a
+// header of its own (include deferred.hpp).
 
 #include <stdexcept>
 #include <tuple>
 #include <type_traits>
 #include <utility>
 
-#include "compat_twisted/detail/callable.hpp"
-#include "compat_twisted/result.hpp"
+#include "weft/compat_twisted/detail/callable.hpp"
+#include "weft/compat_twisted/result.hpp"
 
 namespace weft::twisted {
 

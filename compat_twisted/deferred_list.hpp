@@ -7,7 +7,7 @@
 #include <stdexcept>
 #include <vector>
 
-#include "compat_twisted/deferred.hpp"
+#include "weft/compat_twisted/deferred.hpp"
 
 namespace weft::twisted {
 

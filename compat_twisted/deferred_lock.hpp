@@ -4,7 +4,7 @@
 #include <memory>
 #include <vector>
 
-#include "compat_twisted/concurrency_primitive.hpp"
+#include "weft/compat_twisted/concurrency_primitive.hpp"
 
 namespace weft::twisted {
 

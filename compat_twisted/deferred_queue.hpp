@@ -8,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-#include "compat_twisted/deferred.hpp"
+#include "weft/compat_twisted/deferred.hpp"
 
 namespace weft::twisted {
 

@@ -3,6 +3,8 @@
 // (twisted.internet.base.DelayedCall / IDelayedCall). A shared handle: the
 // clock keeps one, callLater returns another.
 
+#include "weft/sched/config.hpp"
+
 #include <functional>
 #include <memory>
 

@@ -6,7 +6,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "sched/errors.hpp"
+#include "weft/sched/errors.hpp"
 
 namespace weft::twisted {
 

@@ -8,6 +8,8 @@
 // Python's `is`), so "the errback got the very Failure I returned" can be
 // checked.
 
+#include "weft/sched/config.hpp"
+
 #include <exception>
 #include <memory>
 #include <string>

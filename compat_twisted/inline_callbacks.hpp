@@ -29,8 +29,8 @@
 #include <type_traits>
 #include <utility>
 
-#include "compat_twisted/deferred.hpp"
-#include "sched/timeout.hpp"
+#include "weft/compat_twisted/deferred.hpp"
+#include "weft/sched/timeout.hpp"
 
 namespace weft::twisted {
 

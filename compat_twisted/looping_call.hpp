@@ -20,10 +20,10 @@
 #include <tuple>
 #include <utility>
 
-#include "compat_twisted/deferred.hpp"
-#include "compat_twisted/delayed_call.hpp"
-#include "compat_twisted/maybe_deferred.hpp"
-#include "compat_twisted/reactor_time.hpp"
+#include "weft/compat_twisted/deferred.hpp"
+#include "weft/compat_twisted/delayed_call.hpp"
+#include "weft/compat_twisted/maybe_deferred.hpp"
+#include "weft/compat_twisted/reactor_time.hpp"
 
 namespace weft::twisted {
 

@@ -7,8 +7,8 @@
 #include <type_traits>
 #include <utility>
 
-#include "compat_twisted/deferred.hpp"
-#include "sched/errors.hpp"
+#include "weft/compat_twisted/deferred.hpp"
+#include "weft/sched/errors.hpp"
 
 namespace weft::twisted {
 

@@ -25,11 +25,11 @@
 #include <type_traits>
 #include <utility>
 
-#include "compat_twisted/deferred.hpp"
-#include "compat_twisted/inline_callbacks.hpp"
-#include "compat_twisted/reactor.hpp"
-#include "sched/loop.hpp"
-#include "tasklet/dispatch.hpp"
+#include "weft/compat_twisted/deferred.hpp"
+#include "weft/compat_twisted/inline_callbacks.hpp"
+#include "weft/compat_twisted/reactor.hpp"
+#include "weft/sched/loop.hpp"
+#include "weft/tasklet/dispatch.hpp"
 
 namespace weft::twisted {
 

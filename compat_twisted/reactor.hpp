@@ -11,12 +11,14 @@
 // code they trigger may wait on Deferreds (inlineCallbacks starts and resumes
 // synchronously, as in Twisted).
 
+#include "weft/sched/config.hpp"
+
 #include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
-#include "compat_twisted/reactor_time.hpp"
+#include "weft/compat_twisted/reactor_time.hpp"
 
 namespace weft::twisted {
 

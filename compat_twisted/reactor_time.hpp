@@ -6,6 +6,8 @@
 // LoopingCall, Cooperator, deferLater and Deferred::addTimeout take an
 // IReactorTime& where Twisted would use the global reactor.
 
+#include "weft/sched/config.hpp"
+
 #include <functional>
 #include <string>
 #include <tuple>
@@ -13,7 +15,7 @@
 #include <utility>
 #include <vector>
 
-#include "compat_twisted/delayed_call.hpp"
+#include "weft/compat_twisted/delayed_call.hpp"
 
 namespace weft::twisted {
 

@@ -16,8 +16,8 @@
 #include <utility>
 #include <variant>
 
-#include "compat_twisted/errors.hpp"
-#include "compat_twisted/failure.hpp"
+#include "weft/compat_twisted/errors.hpp"
+#include "weft/compat_twisted/failure.hpp"
 
 namespace weft::twisted {
 

@@ -23,7 +23,7 @@
 #include <string_view>
 #include <vector>
 
-#include "sched/timeout.hpp"
+#include "weft/sched/timeout.hpp"
 
 namespace weft {
 

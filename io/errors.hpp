@@ -4,6 +4,8 @@
 // the peer reset the connection (ECONNRESET)"). TimeoutError and TaskletExit
 // (sched/errors.hpp) come through IO calls unchanged.
 
+#include "weft/sched/config.hpp"
+
 #include <stdexcept>
 #include <string>
 

@@ -15,10 +15,10 @@
 #include <memory>
 #include <string>
 
-#include "io/endpoint.hpp"
-#include "io/socket.hpp"
-#include "sched/timeout.hpp"
-#include "tasklet/tasklet.hpp"
+#include "weft/io/endpoint.hpp"
+#include "weft/io/socket.hpp"
+#include "weft/sched/timeout.hpp"
+#include "weft/tasklet/tasklet.hpp"
 
 namespace weft {
 

@@ -18,10 +18,10 @@
 #include <memory>
 #include <vector>
 
-#include "io/endpoint.hpp"
-#include "io/server.hpp"
-#include "sched/timeout.hpp"
-#include "tasklet/spawn_on.hpp"
+#include "weft/io/endpoint.hpp"
+#include "weft/io/server.hpp"
+#include "weft/sched/timeout.hpp"
+#include "weft/tasklet/spawn_on.hpp"
 
 namespace weft {
 

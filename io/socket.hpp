@@ -20,10 +20,10 @@
 #include <string>
 #include <string_view>
 
-#include "io/endpoint.hpp"
-#include "io/errors.hpp"
-#include "io/detail/lazy_deadline.hpp"
-#include "sched/timeout.hpp"
+#include "weft/io/endpoint.hpp"
+#include "weft/io/errors.hpp"
+#include "weft/io/detail/lazy_deadline.hpp"
+#include "weft/sched/timeout.hpp"
 
 namespace weft {
 

@@ -17,8 +17,8 @@
 #include <string>
 #include <string_view>
 
-#include "io/socket.hpp"
-#include "sched/timeout.hpp"
+#include "weft/io/socket.hpp"
+#include "weft/sched/timeout.hpp"
 
 namespace weft {
 

@@ -17,12 +17,12 @@
 #include <type_traits>
 #include <utility>
 
-#include "mailbox/detail/envelope.hpp"
-#include "mailbox/mailbox.hpp"
-#include "mailbox/message.hpp"
-#include "mailbox/send_result.hpp"
-#include "sched/cross_event.hpp"
-#include "tasklet/tasklet.hpp"
+#include "weft/mailbox/detail/envelope.hpp"
+#include "weft/mailbox/mailbox.hpp"
+#include "weft/mailbox/message.hpp"
+#include "weft/mailbox/send_result.hpp"
+#include "weft/sched/cross_event.hpp"
+#include "weft/tasklet/tasklet.hpp"
 
 namespace weft {
 

@@ -1,6 +1,8 @@
 #pragma once
 // The exception a call() throws when its reply can never come.
 
+#include "weft/sched/config.hpp"
+
 #include <stdexcept>
 
 namespace weft {

@@ -24,11 +24,11 @@
 #include <utility>
 #include <vector>
 
-#include "mailbox/call_error.hpp"
-#include "mailbox/message.hpp"
-#include "mailbox/send_result.hpp"
-#include "sched/timeout.hpp"
-#include "tasklet/tasklet.hpp"
+#include "weft/mailbox/call_error.hpp"
+#include "weft/mailbox/message.hpp"
+#include "weft/mailbox/send_result.hpp"
+#include "weft/sched/timeout.hpp"
+#include "weft/tasklet/tasklet.hpp"
 
 namespace weft {
 
@@ -131,4 +131,4 @@ std::size_t mailbox_size(const Tasklet& t);
 
 }  // namespace weft
 
-#include "mailbox/mailbox_impl.hpp"
+#include "weft/mailbox/mailbox_impl.hpp"

@@ -1,6 +1,7 @@
 #pragma once
-// Template bodies of mailbox.hpp: they wrap the message in an envelope and
-// hand it to the non-template core in mailbox.cpp.
+// Template bodies of mailbox.hpp, which includes this file at its end: not a
+// header of its own (include mailbox.hpp). They wrap the message in an
+// envelope and hand it to the non-template core in mailbox.cpp.
 
 #include <exception>
 #include <optional>

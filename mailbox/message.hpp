@@ -12,6 +12,8 @@
 // CallError, so a call never waits for a reply that can no longer come.
 // Loop-thread only.
 
+#include "weft/sched/config.hpp"
+
 #include <cstddef>
 #include <exception>
 #include <memory>
@@ -20,7 +22,7 @@
 #include <typeinfo>
 #include <utility>
 
-#include "mailbox/detail/envelope.hpp"
+#include "weft/mailbox/detail/envelope.hpp"
 
 namespace weft {
 
@@ -132,4 +134,4 @@ class Message {
 
 }  // namespace weft
 
-#include "mailbox/message_impl.hpp"
+#include "weft/mailbox/message_impl.hpp"

@@ -1,5 +1,6 @@
 #pragma once
-// Template bodies of message.hpp.
+// Template bodies of message.hpp, which includes this file at its end: not a
+// header of its own (include message.hpp).
 
 #include <type_traits>
 

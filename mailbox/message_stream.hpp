@@ -14,7 +14,7 @@
 #include <cstddef>
 #include <iterator>
 
-#include "mailbox/mailbox.hpp"
+#include "weft/mailbox/mailbox.hpp"
 
 namespace weft {
 

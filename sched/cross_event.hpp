@@ -7,13 +7,15 @@
 // so the waiter resumes on its own thread; what set() published before it is
 // visible to the waiter after wait() returns.
 
+#include "weft/sched/config.hpp"
+
 #include <atomic>
 #include <memory>
 #include <mutex>
 #include <vector>
 
-#include "sched/loop.hpp"
-#include "sched/park.hpp"
+#include "weft/sched/loop.hpp"
+#include "weft/sched/park.hpp"
 
 namespace weft {
 

@@ -1,6 +1,8 @@
 #pragma once
 // The exceptions every blocking call in weft can throw.
 
+#include "weft/sched/config.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <stdexcept>

@@ -8,6 +8,8 @@
 // Loop's members (its definition comes along for the inline wait core).
 // Everything here is loop-thread only.
 
+#include "weft/sched/config.hpp"
+
 #include <sys/types.h>
 
 #include <cstddef>
@@ -16,12 +18,12 @@
 #include <memory>
 #include <string_view>
 
-#include "sched/detail/fiber.hpp"
-#include "sched/detail/loop.hpp"
-#include "sched/detail/loop_hooks.hpp"
-#include "sched/log.hpp"
-#include "sched/loop.hpp"
-#include "sched/park.hpp"
+#include "weft/sched/detail/fiber.hpp"
+#include "weft/sched/detail/loop.hpp"
+#include "weft/sched/detail/loop_hooks.hpp"
+#include "weft/sched/log.hpp"
+#include "weft/sched/loop.hpp"
+#include "weft/sched/park.hpp"
 
 namespace weft::detail {
 

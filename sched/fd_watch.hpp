@@ -3,11 +3,13 @@
 // way to integrate any other fd-based library (a database client, an inotify
 // fd, a pipe) with the loop.
 
+#include "weft/sched/config.hpp"
+
 #include <cstddef>
 
-#include "sched/park.hpp"
-#include "sched/timeout.hpp"
-#include "sched/wait_list.hpp"
+#include "weft/sched/park.hpp"
+#include "weft/sched/timeout.hpp"
+#include "weft/sched/wait_list.hpp"
 
 namespace weft {
 

@@ -2,6 +2,8 @@
 // Where weft reports what it cannot throw: a tasklet that failed and was never
 // joined, an exception escaping a helper's callable or a Timer callback.
 
+#include "weft/sched/config.hpp"
+
 #include <functional>
 #include <string>
 #include <string_view>

@@ -3,6 +3,8 @@
 // (LoopRef::post). dispatch() itself lives in tasklet/dispatch.hpp because it
 // runs `main` as the first tasklet.
 
+#include "weft/sched/config.hpp"
+
 #include <cstddef>
 #include <functional>
 #include <memory>

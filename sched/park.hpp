@@ -8,10 +8,12 @@
 //
 // All of it is loop-thread only and, except unpark(), tasklet-only.
 
+#include "weft/sched/config.hpp"
+
 #include <cstdint>
 #include <string_view>
 
-#include "sched/timeout.hpp"
+#include "weft/sched/timeout.hpp"
 
 namespace weft {
 

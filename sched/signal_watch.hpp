@@ -2,10 +2,12 @@
 // Waiting on POSIX signals from tasklets (SIGHUP to reload, SIGUSR1 to dump
 // state...), through the loop: no code runs in the signal handler.
 
+#include "weft/sched/config.hpp"
+
 #include <cstddef>
 
-#include "sched/timeout.hpp"
-#include "sched/wait_list.hpp"
+#include "weft/sched/timeout.hpp"
+#include "weft/sched/wait_list.hpp"
 
 namespace weft {
 

@@ -7,6 +7,8 @@
 // always obeys the enclosing scope as well: its effective deadline is the
 // earlier of its own and the scope's.
 
+#include "weft/sched/config.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <string>

@@ -1,10 +1,12 @@
 #pragma once
 // A callback on the loop after a delay, optionally repeating.
 
+#include "weft/sched/config.hpp"
+
 #include <chrono>
 #include <functional>
 
-#include "sched/detail/timer_heap.hpp"
+#include "weft/sched/detail/timer_heap.hpp"
 
 namespace weft {
 

@@ -3,6 +3,8 @@
 // until it returns: the way to call a blocking library (getaddrinfo, a file
 // read, a CPU-heavy hash) without stalling the loop.
 
+#include "weft/sched/config.hpp"
+
 #include <exception>
 #include <memory>
 #include <optional>
@@ -10,9 +12,9 @@
 #include <type_traits>
 #include <utility>
 
-#include "sched/detail/worker_pool.hpp"
-#include "sched/park.hpp"
-#include "sched/timeout.hpp"
+#include "weft/sched/detail/worker_pool.hpp"
+#include "weft/sched/park.hpp"
+#include "weft/sched/timeout.hpp"
 
 namespace weft {
 

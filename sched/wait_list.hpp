@@ -7,10 +7,12 @@
 // that reaches a waiter which then times out or is killed before it runs is
 // passed on to the next waiter, so no wake-up is ever lost.
 
+#include "weft/sched/config.hpp"
+
 #include <cstddef>
 #include <cstdint>
 
-#include "sched/park.hpp"
+#include "weft/sched/park.hpp"
 
 namespace weft {
 

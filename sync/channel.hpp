@@ -34,10 +34,10 @@
 #include <optional>
 #include <type_traits>
 
-#include "sched/park.hpp"
-#include "sched/timeout.hpp"
-#include "sched/wait_list.hpp"
-#include "sync/channel_closed.hpp"
+#include "weft/sched/park.hpp"
+#include "weft/sched/timeout.hpp"
+#include "weft/sched/wait_list.hpp"
+#include "weft/sync/channel_closed.hpp"
 
 namespace weft {
 
@@ -197,4 +197,4 @@ class Channel {
 
 }  // namespace weft
 
-#include "sync/channel_impl.hpp"
+#include "weft/sync/channel_impl.hpp"

@@ -1,10 +1,11 @@
 #pragma once
-// Template bodies of channel.hpp.
+// Template bodies of channel.hpp, which includes this file at its end: not a
+// header of its own (include channel.hpp).
 
 #include <stdexcept>
 #include <utility>
 
-#include "sched/errors.hpp"
+#include "weft/sched/errors.hpp"
 
 namespace weft {
 

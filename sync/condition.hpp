@@ -14,10 +14,10 @@
 #include <concepts>
 #include <cstddef>
 
-#include "sched/park.hpp"
-#include "sched/timeout.hpp"
-#include "sched/wait_list.hpp"
-#include "sync/lock.hpp"
+#include "weft/sched/park.hpp"
+#include "weft/sched/timeout.hpp"
+#include "weft/sched/wait_list.hpp"
+#include "weft/sync/lock.hpp"
 
 namespace weft {
 

@@ -12,9 +12,9 @@
 #include <deque>
 #include <optional>
 
-#include "sched/park.hpp"
-#include "sched/timeout.hpp"
-#include "sched/wait_list.hpp"
+#include "weft/sched/park.hpp"
+#include "weft/sched/timeout.hpp"
+#include "weft/sched/wait_list.hpp"
 
 namespace weft {
 
@@ -57,4 +57,4 @@ class Deque {
 
 }  // namespace weft
 
-#include "sync/deque_impl.hpp"
+#include "weft/sync/deque_impl.hpp"

@@ -1,9 +1,10 @@
 #pragma once
-// Template bodies of deque.hpp.
+// Template bodies of deque.hpp, which includes this file at its end: not a
+// header of its own (include deque.hpp).
 
 #include <utility>
 
-#include "sched/errors.hpp"
+#include "weft/sched/errors.hpp"
 
 namespace weft {
 

@@ -9,9 +9,9 @@
 
 #include <cstddef>
 
-#include "sched/park.hpp"
-#include "sched/timeout.hpp"
-#include "sched/wait_list.hpp"
+#include "weft/sched/park.hpp"
+#include "weft/sched/timeout.hpp"
+#include "weft/sched/wait_list.hpp"
 
 namespace weft {
 

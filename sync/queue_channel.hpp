@@ -16,9 +16,9 @@
 #include <deque>
 #include <optional>
 
-#include "sched/park.hpp"
-#include "sched/timeout.hpp"
-#include "sched/wait_list.hpp"
+#include "weft/sched/park.hpp"
+#include "weft/sched/timeout.hpp"
+#include "weft/sched/wait_list.hpp"
 
 namespace weft {
 
@@ -65,4 +65,4 @@ class QueueChannel {
 
 }  // namespace weft
 
-#include "sync/queue_channel_impl.hpp"
+#include "weft/sync/queue_channel_impl.hpp"

@@ -1,9 +1,10 @@
 #pragma once
-// Template bodies of queue_channel.hpp.
+// Template bodies of queue_channel.hpp, which includes this file at its end:
+// not a header of its own (include queue_channel.hpp).
 
 #include <utility>
 
-#include "sched/errors.hpp"
+#include "weft/sched/errors.hpp"
 
 namespace weft {
 

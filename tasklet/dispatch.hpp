@@ -11,9 +11,9 @@
 #include <type_traits>
 #include <utility>
 
-#include "sched/log.hpp"
-#include "sched/loop.hpp"
-#include "tasklet/tasklet.hpp"
+#include "weft/sched/log.hpp"
+#include "weft/sched/loop.hpp"
+#include "weft/tasklet/tasklet.hpp"
 
 namespace weft {
 

@@ -6,8 +6,8 @@
 
 #include <string>
 
-#include "tasklet/detail/record.hpp"
-#include "tasklet/tasklet.hpp"
+#include "weft/tasklet/detail/record.hpp"
+#include "weft/tasklet/tasklet.hpp"
 
 namespace weft::detail {
 

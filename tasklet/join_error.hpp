@@ -1,6 +1,8 @@
 #pragma once
 // JoinError: what joining a failed tasklet throws.
 
+#include "weft/sched/config.hpp"
+
 #include <exception>
 #include <stdexcept>
 #include <string_view>

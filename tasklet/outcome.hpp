@@ -1,12 +1,14 @@
 #pragma once
 // Outcome<T>: one entry of join_all's result: a value, or the JoinError in its place.
 
+#include "weft/sched/config.hpp"
+
 #include <optional>
 #include <stdexcept>
 #include <utility>
 #include <variant>
 
-#include "tasklet/join_error.hpp"  // complete JoinError: stored by value
+#include "weft/tasklet/join_error.hpp"  // complete JoinError: stored by value
 
 namespace weft {
 

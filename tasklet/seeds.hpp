@@ -14,7 +14,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "tasklet/dispatch.hpp"
+#include "weft/tasklet/dispatch.hpp"
 
 namespace weft {
 

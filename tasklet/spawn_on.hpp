@@ -20,9 +20,9 @@
 #include <type_traits>
 #include <utility>
 
-#include "sched/cross_event.hpp"
-#include "sched/loop.hpp"
-#include "tasklet/tasklet.hpp"
+#include "weft/sched/cross_event.hpp"
+#include "weft/sched/loop.hpp"
+#include "weft/tasklet/tasklet.hpp"
 
 namespace weft {
 

@@ -12,7 +12,7 @@
 #include <exception>
 #include <vector>
 
-#include "tasklet/tasklet.hpp"
+#include "weft/tasklet/tasklet.hpp"
 
 namespace weft {
 

@@ -12,6 +12,8 @@
 // very object, so changes through it are shared). Loop-thread only; every
 // member but inherits() must be called from a tasklet (NotInTasklet otherwise).
 
+#include "weft/sched/config.hpp"
+
 #include <memory>
 #include <utility>
 

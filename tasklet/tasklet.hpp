@@ -18,8 +18,8 @@
 #include <utility>
 #include <vector>
 
-#include "sched/errors.hpp"
-#include "sched/timeout.hpp"
+#include "weft/sched/errors.hpp"
+#include "weft/sched/timeout.hpp"
 
 namespace weft {
 
@@ -181,6 +181,6 @@ class TaskletOf : public Tasklet {
 
 }  // namespace weft
 
-#include "tasklet/join_error.hpp"
-#include "tasklet/outcome.hpp"
-#include "tasklet/tasklet_impl.hpp"
+#include "weft/tasklet/join_error.hpp"
+#include "weft/tasklet/outcome.hpp"
+#include "weft/tasklet/tasklet_impl.hpp"

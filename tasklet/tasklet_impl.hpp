@@ -1,13 +1,14 @@
 #pragma once
-// Template bodies of tasklet.hpp.
+// Template bodies of tasklet.hpp, which includes this file at its end: not a
+// header of its own (include tasklet.hpp).
 
 #include <chrono>
 #include <new>
 #include <stdexcept>
 
-#include "tasklet/detail/spawn.hpp"
-#include "tasklet/join_error.hpp"
-#include "tasklet/outcome.hpp"
+#include "weft/tasklet/detail/spawn.hpp"
+#include "weft/tasklet/join_error.hpp"
+#include "weft/tasklet/outcome.hpp"
 
 namespace weft {
 

@@ -6,7 +6,10 @@
 #     folders below it (sched/ is the bottom and includes nothing above it);
 #  3. libev and Boost.Context are reached only from sched/detail/'s seams
 #     (and from bench/, whose peers use them directly);
-#  4. tasklet/tasklet.hpp closes over at most 8 project headers besides itself.
+#  4. tasklet/tasklet.hpp closes over at most 8 project headers besides itself;
+#  5. the library's headers name each other by their installed path,
+#     "weft/FOLDER/NAME.hpp" (an install tree has no other), and .cpp files
+#     and tests may also use the short form "FOLDER/NAME.hpp".
 # Usage: layout_test.sh SOURCE_ROOT C++-COMPILER [ARGS...]
 set -u
 root=$1
@@ -32,9 +35,9 @@ files=$(find $folders tests bench examples -name '*.[ch]pp' 2>/dev/null | sort)
 
 # 1. detail/ is private to its folder.
 while IFS=: read -r file line text; do
-  inc=$(echo "$text" | sed -E 's/.*#include *"([a-z_]+)\/detail\/.*/\1/')
+  inc=$(echo "$text" | sed -E 's/.*#include *"(weft\/)?([a-z_]+)\/detail\/.*/\2/')
   [ "$inc" = "$(owner "$file")" ] || fail "$file:$line includes another folder's detail/: $text"
-done < <(grep -nE '#include *"[a-z_]+/detail/' $files)
+done < <(grep -nE '#include *"(weft/)?[a-z_]+/detail/' $files)
 
 # 2. Floors: what each folder may include (DESIGN.md §1, bottom up).
 declare -A below=(
@@ -52,7 +55,8 @@ for dir in $folders; do
   allowed=$(echo "${below[$dir]}" | tr ' ' '|')
   while IFS=: read -r file line text; do
     fail "$file:$line: $dir/ includes a header of a floor above it: $text"
-  done < <(grep -nE '#include *"[a-z_]+/' $(find "$dir" -name '*.[ch]pp') | grep -vE "#include *\"($allowed)/")
+  done < <(grep -nE '#include *"[a-z_]+/' $(find "$dir" -name '*.[ch]pp') |
+           grep -vE "#include *\"(weft/)?($allowed)/")
 done
 
 # 3. The seams: ev.h and Boost.Context only in sched/detail/ (and bench/).
@@ -64,14 +68,26 @@ while IFS=: read -r file line text; do
 done < <(grep -nE '#include *[<"](ev\.h|ev\+\+\.h|boost/context)' $files)
 
 # 4. tasklet/tasklet.hpp's include closure.
-deps=$(echo '#include "tasklet/tasklet.hpp"' | "$@" -std=c++20 -I. -x c++ -M - 2>&1) ||
+# weft/ is what the build directory's weft-include/ gives (meson.build): here
+# a link in a scratch directory.
+shim=$(mktemp -d) || exit 2
+trap 'rm -rf "$shim"' EXIT
+ln -s "$PWD" "$shim/weft"
+deps=$(echo '#include "tasklet/tasklet.hpp"' | "$@" -std=c++20 -I. -I"$shim" -x c++ -M - 2>&1) ||
   { echo "layout: could not list tasklet/tasklet.hpp's includes: $deps"; exit 2; }
-closure=$(echo "$deps" | tr ' \\' '\n\n' | grep -E "^($(echo $folders | tr ' ' '|'))/" |
+closure=$(echo "$deps" | tr ' \\' '\n\n' | sed "s|^$shim/weft/||" |
+          grep -E "^($(echo $folders | tr ' ' '|'))/" |
           grep -v '^tasklet/tasklet.hpp$' | sort -u)
 count=$(echo "$closure" | grep -c .)
 if [ "$count" -gt 8 ]; then
   fail "tasklet/tasklet.hpp closes over $count project headers (at most 8):" $closure
 fi
+
+# 5. Headers use the installed path for weft's headers.
+while IFS=: read -r file line text; do
+  fail "$file:$line: a header names a weft header by its short form (write \"weft/...\"): $text"
+done < <(grep -nE "^ *#include *[\"<]($(echo $folders | tr ' ' '|'))/" \
+           $(find $folders -name '*.hpp' 2>/dev/null))
 
 if [ "$failures" -gt 0 ]; then
   echo "layout: $failures rule(s) broken"

@@ -11,7 +11,7 @@
 #include <optional>
 #include <vector>
 
-#include "compat_twisted/delayed_call.hpp"
+#include "weft/compat_twisted/delayed_call.hpp"
 
 namespace weft::twisted::detail {
 

@@ -11,8 +11,8 @@
 #include <type_traits>
 #include <utility>
 
-#include "compat_twisted/failure.hpp"
-#include "compat_twisted/result.hpp"
+#include "weft/compat_twisted/failure.hpp"
+#include "weft/compat_twisted/result.hpp"
 
 namespace weft::twisted::detail {
 

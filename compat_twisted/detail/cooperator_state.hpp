@@ -11,7 +11,7 @@
 #include <optional>
 #include <vector>
 
-#include "compat_twisted/cooperator.hpp"
+#include "weft/compat_twisted/cooperator.hpp"
 
 namespace weft::twisted::detail {
 

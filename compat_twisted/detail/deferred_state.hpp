@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "compat_twisted/deferred.hpp"
+#include "weft/compat_twisted/deferred.hpp"
 
 namespace weft::twisted::detail {
 

@@ -7,8 +7,8 @@
 #include <string>
 #include <unordered_map>
 
-#include "compat_twisted/debug.hpp"
-#include "sched/extension.hpp"
+#include "weft/compat_twisted/debug.hpp"
+#include "weft/sched/extension.hpp"
 
 namespace weft::twisted::detail {
 

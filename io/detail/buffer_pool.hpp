@@ -6,7 +6,7 @@
 #include <cstddef>
 #include <vector>
 
-#include "sched/extension.hpp"
+#include "weft/sched/extension.hpp"
 
 namespace weft::detail {
 

@@ -3,8 +3,8 @@
 // park: most socket calls never park (optimistic IO), and those that park
 // several times (read_exactly, write_all, read_line) share one deadline.
 
-#include "sched/park.hpp"
-#include "sched/timeout.hpp"
+#include "weft/sched/park.hpp"
+#include "weft/sched/timeout.hpp"
 
 namespace weft::detail {
 

@@ -15,10 +15,10 @@
 #include <cstddef>
 #include <memory>
 
-#include "mailbox/detail/envelope.hpp"
-#include "sched/extension.hpp"
-#include "sched/wait_list.hpp"
-#include "tasklet/extension.hpp"
+#include "weft/mailbox/detail/envelope.hpp"
+#include "weft/sched/extension.hpp"
+#include "weft/sched/wait_list.hpp"
+#include "weft/tasklet/extension.hpp"
 
 namespace weft::detail {
 

@@ -17,8 +17,8 @@
 #include <memory>
 #include <string>
 
-#include "mailbox/detail/envelope.hpp"
-#include "sched/loop.hpp"
+#include "weft/mailbox/detail/envelope.hpp"
+#include "weft/sched/loop.hpp"
 
 namespace weft::detail {
 

@@ -5,11 +5,80 @@
 #include <cstdlib>
 #include <utility>
 
-#ifdef WEFT_ASAN
-#include <sanitizer/asan_interface.h>
-#endif
+// The sanitizer runtimes' entry points (their own headers declare the same),
+// as weak references: null unless the program carries the runtime, which is
+// the case when it is built with -fsanitize=address or =thread, whether or
+// not weft was. A process never has both runtimes.
+extern "C" {
+[[gnu::weak]] void __sanitizer_start_switch_fiber(void** fake_stack_save, const void* bottom,
+                                                  std::size_t size);
+[[gnu::weak]] void __sanitizer_finish_switch_fiber(void* fake_stack_save,
+                                                   const void** bottom_old,
+                                                   std::size_t* size_old);
+[[gnu::weak]] void __asan_unpoison_memory_region(const volatile void* addr, std::size_t size);
+[[gnu::weak]] void* __tsan_get_current_fiber();
+[[gnu::weak]] void* __tsan_create_fiber(unsigned flags);
+[[gnu::weak]] void __tsan_destroy_fiber(void* fiber);
+[[gnu::weak]] void __tsan_switch_to_fiber(void* fiber, unsigned flags);
+}
 
 namespace weft::detail {
+
+bool g_annotate_switches = false;
+
+namespace {
+
+bool asan_runtime() noexcept {
+  return &__sanitizer_start_switch_fiber != nullptr &&
+         &__sanitizer_finish_switch_fiber != nullptr;
+}
+
+bool tsan_runtime() noexcept {
+  return &__tsan_switch_to_fiber != nullptr && &__tsan_create_fiber != nullptr &&
+         &__tsan_destroy_fiber != nullptr && &__tsan_get_current_fiber != nullptr;
+}
+
+// The annotations of the side that leaves `from` for `to`, right before the
+// jump. `from` is never resumed when `exiting`: ASan drops its fake stack;
+// TSan's fiber goes once the thread runs as `to` (TSan only forbids
+// destroying the current fiber; only its record goes, the stack is ours).
+void start_switch(Context& from, Context& to, bool exiting) noexcept {
+  if (asan_runtime()) {
+    __sanitizer_start_switch_fiber(exiting ? nullptr : &from.asan_fake_stack, to.stack_bottom,
+                                   to.stack_size);
+  } else {
+    // As TSan asks, right before the jump: from here on the thread runs as
+    // `to`. A context nobody made is the thread's own: TSan's current fiber.
+    if (from.tsan_fiber == nullptr) from.tsan_fiber = __tsan_get_current_fiber();
+    void* dead = exiting ? std::exchange(from.tsan_fiber, nullptr) : nullptr;
+    __tsan_switch_to_fiber(to.tsan_fiber, 0);
+    if (dead != nullptr) __tsan_destroy_fiber(dead);
+  }
+}
+
+// The resumed side's: ASan learns the bounds of the stack it came from (the
+// thread's own, the first time).
+void finish_switch(Context& self, fcontext::Transfer t) noexcept {
+  if (asan_runtime()) {
+    Context& from = *static_cast<Switch*>(t.data)->from;
+    __sanitizer_finish_switch_fiber(self.asan_fake_stack, &from.stack_bottom, &from.stack_size);
+  }
+}
+
+// Priority 101, the first a program may use: before every default-priority
+// static initialiser of the program, and so before any switch.
+[[gnu::constructor(101)]] void choose_annotations() noexcept {
+  g_annotate_switches = asan_runtime() || tsan_runtime();
+}
+
+}  // namespace
+
+void switch_annotated(Context& from, Context& to, Switch& sw) noexcept {
+  start_switch(from, to, false);
+  const fcontext::Transfer t = jump(to.fctx, &sw);
+  finish_switch(from, t);
+  on_resume(from, t);
+}
 
 thread_local constinit EhGlobals* tls_eh __attribute__((tls_model("initial-exec"))) = nullptr;
 
@@ -37,6 +106,7 @@ namespace {
 
 void trampoline(fcontext::Transfer t) noexcept {
   Context& self = *static_cast<Switch*>(t.data)->to;
+  if (annotated_switches()) finish_switch(self, t);
   on_resume(self, t);
   self.entry(self.arg);
   std::abort();  // entry() ends with exit_context and never returns here
@@ -53,50 +123,32 @@ void make_context(Context& c, void* stack_bottom, std::size_t size, void (*entry
   c.stack_bottom = stack_bottom;
   c.stack_size = size;
   c.asan_fake_stack = nullptr;
-#ifdef WEFT_TSAN
-  c.tsan_fiber = __tsan_create_fiber(0);
-#endif
+  if (annotated_switches() && tsan_runtime()) c.tsan_fiber = __tsan_create_fiber(0);
   c.entry = entry;
   c.arg = arg;
 }
 
-void exit_context(Context& from, Context& to) noexcept {
+// Not instrumented by ASan: with detect_stack_use_after_return, an
+// instrumented frame would keep `sw` on the fiber's fake stack, which
+// start_switch(..., true) destroys before the resumed side reads `sw`. (weft
+// built without ASan is still instrumented when a program links it with
+// -fsanitize=address through GCC's LTO: libweft.a carries LTO objects.)
+__attribute__((no_sanitize("address"))) void exit_context(Context& from, Context& to) noexcept {
   // A finished context leaves the thread's exception state empty (the
   // invariant of switch_context; normally it already is).
   EhGlobals* g = eh_globals();
   g->caught = nullptr;
   g->uncaught = 0;
   Switch sw{&from, &to};
-#ifdef WEFT_ASAN
-  __sanitizer_start_switch_fiber(nullptr, to.stack_bottom, to.stack_size);
-#endif
-#ifdef WEFT_TSAN
-  // Once the thread runs as `to`, the finished fiber can go: TSan only forbids
-  // destroying the current one. Only its record goes; the stack is ours.
-  void* dead = from.tsan_fiber;
-  from.tsan_fiber = nullptr;
-  __tsan_switch_to_fiber(to.tsan_fiber, 0);
-  __tsan_destroy_fiber(dead);
-#endif
+  if (annotated_switches()) start_switch(from, to, true);
   jump(to.fctx, &sw);
   std::abort();  // a finished context is never resumed
 }
 
 void forget_stack(void* stack_bottom, std::size_t size) noexcept {
-#ifdef WEFT_ASAN
-  __asan_unpoison_memory_region(stack_bottom, size);
-#else
-  (void)stack_bottom;
-  (void)size;
-#endif
+  if (&__asan_unpoison_memory_region != nullptr) __asan_unpoison_memory_region(stack_bottom, size);
 }
 
-bool context_sanitized() noexcept {
-#ifdef WEFT_ASAN
-  return true;
-#else
-  return false;
-#endif
-}
+bool context_sanitized() noexcept { return asan_runtime(); }
 
 }  // namespace weft::detail

@@ -18,6 +18,14 @@
 //    mix of every tasklet that ran on the thread), and each switch orders
 //    what the two contexts did (they run one after the other on one thread).
 //
+// The sanitizer annotations are decided at run time, not when weft is
+// compiled: a program built with -fsanitize=address (or thread) carries the
+// sanitizer's runtime even when it links a release libweft, and its own
+// frames live on tasklet stacks. context.cpp reaches the runtimes' entry
+// points through weak references; when they resolve, every switch takes the
+// annotated (out-of-line) path, decided before main() and never changed.
+// Without a runtime a switch pays one predicted branch.
+//
 // Why the switch is inline, and Boost.Context's entry points are declared
 // here rather than included: switch_context sits on the scheduler's hottest
 // path, and inlining it into the park/yield code saves a third of a switch's
@@ -30,6 +38,9 @@
 
 #include <cstddef>
 
+// Whether this code is compiled with a sanitizer: the stack pool's layout
+// under ASan (stack_pool.hpp) and the tests use it; the switch annotations
+// do not (see above).
 #if defined(__SANITIZE_ADDRESS__)
 #define WEFT_ASAN 1
 #elif defined(__has_feature)
@@ -37,18 +48,12 @@
 #define WEFT_ASAN 1
 #endif
 #endif
-#ifdef WEFT_ASAN
-#include <sanitizer/common_interface_defs.h>
-#endif
 #if defined(__SANITIZE_THREAD__)
 #define WEFT_TSAN 1
 #elif defined(__has_feature)
 #if __has_feature(thread_sanitizer)
 #define WEFT_TSAN 1
 #endif
-#endif
-#ifdef WEFT_TSAN
-#include <sanitizer/tsan_interface.h>
 #endif
 
 namespace weft::detail {
@@ -60,13 +65,15 @@ namespace weft::detail {
 struct Context {
   const void* stack_bottom = nullptr;  // lowest address of the stack (ASan)
   std::size_t stack_size = 0;          // (ASan)
-  void* asan_fake_stack = nullptr;     // ASan fake-stack handle while suspended
-#ifdef WEFT_TSAN
-  // TSan's fiber for this context: made by make_context and destroyed by its
-  // exit_context; for the thread's own context, the thread's (set at its first
-  // switch away, never destroyed).
-  void* tsan_fiber = nullptr;
-#endif
+  // A process carries at most one of the two runtimes. The layout is the same
+  // whatever the build's or the program's sanitizer flags.
+  union {
+    void* asan_fake_stack = nullptr;  // ASan fake-stack handle while suspended
+    // TSan's fiber for this context: made by make_context and destroyed by its
+    // exit_context; for the thread's own context, the thread's (set at its
+    // first switch away, never destroyed).
+    void* tsan_fiber;
+  };
   void (*entry)(void*) = nullptr;      // first-run entry point (make_context)
   void* arg = nullptr;
   void* fctx = nullptr;              // Boost.Context fcontext_t (the saved stack pointer)
@@ -89,11 +96,13 @@ inline void switch_context(Context& from, Context& to) noexcept;
 // its fiber). `from` must have been made by make_context.
 [[noreturn]] void exit_context(Context& from, Context& to) noexcept;
 
-// True when built with AddressSanitizer (fiber annotations active).
+// True when the program runs under AddressSanitizer: weft built with it, or
+// a program built with it (its runtime present) that links weft.
 bool context_sanitized() noexcept;
 
-// Called when a stack's last context is gone and the stack will be reused:
-// clears what ASan recorded about the dead frames (no-op without ASan).
+// Called when a stack's last context is gone and the stack will be reused,
+// and on a new mapping: clears what ASan recorded about dead frames there
+// (no-op without ASan's runtime).
 void forget_stack(void* stack_bottom, std::size_t size) noexcept;
 
 // ---------------------------------------------------------------- internals
@@ -196,30 +205,33 @@ struct Switch {
 [[gnu::cold, gnu::noinline]] void restore_eh(Context& self) noexcept;
 
 // Runs on the resumed side of every switch: store the suspended context of
-// whoever switched to us, finish the ASan switch, restore our exception state.
+// whoever switched to us, restore our exception state. (An annotated switch
+// has told the sanitizer first: switch_annotated.)
 inline void on_resume(Context& self, fcontext::Transfer t) noexcept {
   auto* sw = static_cast<Switch*>(t.data);
   sw->from->fctx = t.fctx;
-#ifdef WEFT_ASAN
-  __sanitizer_finish_switch_fiber(self.asan_fake_stack, &sw->from->stack_bottom,
-                                  &sw->from->stack_size);
-#endif
   if (__builtin_expect(self.eh_saved, 0)) restore_eh(self);
 }
+
+// True when switches are annotated for the sanitizer runtime the program
+// carries. Set before main() (by a constructor in context.cpp that runs
+// before any default-priority static initialiser, so before any switch) and
+// never changed: read without synchronisation.
+extern bool g_annotate_switches;
+inline bool annotated_switches() noexcept { return g_annotate_switches; }
+
+// switch_context with the sanitizer annotations around the jump.
+[[gnu::cold, gnu::noinline]] void switch_annotated(Context& from, Context& to,
+                                                   Switch& sw) noexcept;
 
 inline void switch_context(Context& from, Context& to) noexcept {
   EhGlobals* g = eh_globals();
   if (__builtin_expect(g->caught != nullptr || g->uncaught != 0, 0)) save_eh(from, *g);
   Switch sw{&from, &to};
-#ifdef WEFT_ASAN
-  __sanitizer_start_switch_fiber(&from.asan_fake_stack, to.stack_bottom, to.stack_size);
-#endif
-#ifdef WEFT_TSAN
-  // Right before the jump, as TSan asks: from here on the thread runs as `to`.
-  // A context nobody made is the thread's own: it is TSan's current fiber.
-  if (from.tsan_fiber == nullptr) from.tsan_fiber = __tsan_get_current_fiber();
-  __tsan_switch_to_fiber(to.tsan_fiber, 0);
-#endif
+  if (__builtin_expect(annotated_switches(), 0)) {
+    switch_annotated(from, to, sw);
+    return;
+  }
   on_resume(from, jump(to.fctx, &sw));
 }
 

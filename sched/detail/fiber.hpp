@@ -9,10 +9,10 @@
 #include <cstdint>
 #include <memory>
 
-#include "sched/detail/timer_heap.hpp"
-#include "sched/detail/context.hpp"
-#include "sched/detail/stack_pool.hpp"
-#include "sched/park.hpp"
+#include "weft/sched/detail/timer_heap.hpp"
+#include "weft/sched/detail/context.hpp"
+#include "weft/sched/detail/stack_pool.hpp"
+#include "weft/sched/park.hpp"
 
 namespace weft::detail {
 

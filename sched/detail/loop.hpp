@@ -18,14 +18,14 @@
 #include <exception>
 #include <memory>
 
-#include "sched/detail/fiber.hpp"
-#include "sched/detail/loop_hooks.hpp"
-#include "sched/detail/overflow.hpp"
-#include "sched/detail/poller.hpp"
-#include "sched/detail/run_queue.hpp"
-#include "sched/detail/stack_pool.hpp"
-#include "sched/detail/timer_heap.hpp"
-#include "sched/log.hpp"
+#include "weft/sched/detail/fiber.hpp"
+#include "weft/sched/detail/loop_hooks.hpp"
+#include "weft/sched/detail/overflow.hpp"
+#include "weft/sched/detail/poller.hpp"
+#include "weft/sched/detail/run_queue.hpp"
+#include "weft/sched/detail/stack_pool.hpp"
+#include "weft/sched/detail/timer_heap.hpp"
+#include "weft/sched/log.hpp"
 
 namespace weft::detail {
 

@@ -8,8 +8,8 @@
 #include <exception>
 #include <memory>
 
-#include "sched/detail/fiber.hpp"
-#include "sched/loop.hpp"
+#include "weft/sched/detail/fiber.hpp"
+#include "weft/sched/loop.hpp"
 
 namespace weft::detail {
 

@@ -8,8 +8,8 @@
 #include <mutex>
 #include <vector>
 
-#include "sched/detail/loop_group.hpp"
-#include "sched/detail/poller.hpp"
+#include "weft/sched/detail/loop_group.hpp"
+#include "weft/sched/detail/poller.hpp"
 
 namespace weft::detail {
 

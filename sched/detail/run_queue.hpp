@@ -11,7 +11,7 @@
 #include <cstdint>
 #include <memory>
 
-#include "sched/detail/fiber.hpp"
+#include "weft/sched/detail/fiber.hpp"
 
 namespace weft::detail {
 

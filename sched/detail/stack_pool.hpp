@@ -27,7 +27,7 @@
 #include <deque>
 #include <vector>
 
-#include "sched/detail/context.hpp"  // WEFT_ASAN
+#include "weft/sched/detail/context.hpp"  // WEFT_ASAN
 
 namespace weft::detail {
 

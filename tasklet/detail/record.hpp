@@ -11,9 +11,9 @@
 #include <string>
 #include <typeinfo>
 
-#include "sched/extension.hpp"
-#include "sched/wait_list.hpp"
-#include "tasklet/detail/spawn.hpp"
+#include "weft/sched/extension.hpp"
+#include "weft/sched/wait_list.hpp"
+#include "weft/tasklet/detail/spawn.hpp"
 
 namespace weft::detail {
 

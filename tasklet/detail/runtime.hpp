@@ -3,9 +3,9 @@
 // the scheduler calls and the join core. (Other layers use
 // tasklet/extension.hpp; the templates use spawn.hpp.)
 
-#include "sched/extension.hpp"
-#include "tasklet/detail/record.hpp"
-#include "tasklet/extension.hpp"
+#include "weft/sched/extension.hpp"
+#include "weft/tasklet/detail/record.hpp"
+#include "weft/tasklet/extension.hpp"
 
 namespace weft::detail {
 

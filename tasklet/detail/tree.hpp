@@ -1,7 +1,7 @@
 #pragma once
 // The tasklet tree: intrusive parent/children links on the records.
 
-#include "tasklet/detail/record.hpp"
+#include "weft/tasklet/detail/record.hpp"
 
 namespace weft::detail {
 

@@ -11,6 +11,7 @@
 #include "tests/support/weft_test.hpp"
 
 #ifdef WEFT_TSAN
+#include <sanitizer/tsan_interface.h>
 
 using weft::Tasklet;
 
