@@ -10,6 +10,8 @@
 //
 // A message that was not sent was dropped (destroyed) by the call.
 
+#include "weft/sched/config.hpp"
+
 #include <cstdint>
 
 namespace weft {

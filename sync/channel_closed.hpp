@@ -1,6 +1,8 @@
 #pragma once
 // The exception a Channel throws once it is closed.
 
+#include "weft/sched/config.hpp"
+
 #include <stdexcept>
 
 namespace weft {
