@@ -6,10 +6,12 @@
 #    from the misuse, not from a typo in the snippet);
 #  - compiled without it, it must fail, and the compiler's output must
 #    contain the text of the snippet's `// expect: ` line.
-# Usage: compile_fail_test.sh SOURCE_ROOT C++-COMPILER [ARGS...]
+# Usage: compile_fail_test.sh SOURCE_ROOT WEFT_INCLUDE_DIR C++-COMPILER [ARGS...]
+# (WEFT_INCLUDE_DIR: the build's weft-include/, where <weft/...> resolves.)
 set -u
 root=$1
-shift
+inc=$2
+shift 2
 cd "$root" || exit 2
 failures=0
 count=0
@@ -21,13 +23,13 @@ for snippet in tests/compile_fail/*.cpp; do
     failures=$((failures + 1))
     continue
   fi
-  if ! out=$("$@" -std=c++20 -fsyntax-only -I. -DWEFT_CONTROL "$snippet" 2>&1); then
+  if ! out=$("$@" -std=c++20 -fsyntax-only -I. -I"$inc" -DWEFT_CONTROL "$snippet" 2>&1); then
     echo "compile_fail: $snippet: the correct form (WEFT_CONTROL) does not compile:"
     echo "$out" | head -n 20
     failures=$((failures + 1))
     continue
   fi
-  if out=$("$@" -std=c++20 -fsyntax-only -I. "$snippet" 2>&1); then
+  if out=$("$@" -std=c++20 -fsyntax-only -I. -I"$inc" "$snippet" 2>&1); then
     echo "compile_fail: $snippet compiles, but must not"
     failures=$((failures + 1))
   elif ! grep -qF -- "$expect" <<<"$out"; then
