@@ -81,7 +81,7 @@ void Channel<T>::send(T value, Timeout timeout) {
   SendWait me{&value};
   WaitList::Place place;  // woken but not taken: wait again in turn
   for (;;) {
-    const Wake w = senders_.wait(d, place, &me);
+    const Wake w = senders_.wait(d, place, &me, WaitKind::channel, this);
     if (w == Wake::killed) throw TaskletExit{};  // taken or not: the kill wins
     if (me.taken) return;
     if (w == Wake::timed_out) throw_timeout(d, "Channel send");
@@ -98,7 +98,7 @@ T Channel<T>::receive(Timeout timeout) {
   RecvWait me;
   WaitList::Place place;  // woken without a value: wait again in turn
   for (;;) {
-    const Wake w = receivers_.wait(d, place, &me);
+    const Wake w = receivers_.wait(d, place, &me, WaitKind::channel, this);
     if (me.slot.has_value()) {
       if (w == Wake::killed) {
         rehome(std::move(*me.slot));

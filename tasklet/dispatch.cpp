@@ -30,7 +30,23 @@ int run_dispatch(DispatchOptions& options, void (*start)(void*), void* ctx) {
   setup.log = options.log;
   setup.handle_signals = options.handle_signals && on_main_thread();
   setup.default_stack = options.stack_size;
-  return run_loop(tasklet_hooks(), setup, start, ctx, options.stats_at_exit);
+  setup.log_level = options.log_level;
+  setup.dump_on_sigquit = options.dump_on_sigquit && on_main_thread();
+  setup.blocked_threshold_ns =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(options.blocked_threshold).count();
+  setup.linger_report_ns =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(options.linger_report).count();
+  // `start` spawns main, the first tasklet: mark it (its end may be reported).
+  struct Start {
+    void (*start)(void*);
+    void* ctx;
+  } s{start, ctx};
+  auto marked = [](void* p) {
+    auto& st = *static_cast<Start*>(p);
+    st.start(st.ctx);
+    if (Fiber* main = first_live_fiber()) static_cast<TaskletRecord*>(main)->is_main = true;
+  };
+  return run_loop(tasklet_hooks(), setup, marked, &s, options.stats_at_exit);
 }
 
 }  // namespace weft::detail
