@@ -50,20 +50,30 @@ bool takes_number(WaitKind k) noexcept {
 
 }  // namespace
 
-std::string tasklet_label(TaskletRecord& r) { return "#" + std::to_string(r.id) + " '" + name_of(r) + "'"; }
+std::string tasklet_label(TaskletRecord& r) {
+  std::string s = "#";
+  s += std::to_string(r.id);
+  s += " '";
+  s += name_of(r);
+  s += '\'';
+  return s;
+}
 
 std::string describe_wait(TaskletRecord& r) {
   std::string s = wait_kind_name(r.wait_kind);
   if (r.resting && r.wait_kind == WaitKind::sleep) s = "sleep";
   const void* on = r.wait_on;
   if (takes_tasklet(r.wait_kind) && on != nullptr) {
-    s += " " + tasklet_label(*static_cast<TaskletRecord*>(const_cast<void*>(on)));
+    s += ' ';
+    s += tasklet_label(*static_cast<TaskletRecord*>(const_cast<void*>(on)));
   } else if (takes_number(r.wait_kind)) {
-    s += " " + std::to_string(static_cast<long long>(reinterpret_cast<std::intptr_t>(on)));
+    s += ' ';
+    s += std::to_string(static_cast<long long>(reinterpret_cast<std::intptr_t>(on)));
   } else if (on != nullptr) {
     std::ostringstream addr;
     addr << on;
-    s += " " + addr.str();
+    s += ' ';
+    s += addr.str();
   }
   return s;
 }

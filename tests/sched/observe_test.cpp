@@ -80,9 +80,11 @@ TEST_CASE("the watchdog reports a tasklet that holds the loop for 200 ms, once, 
     ++reports;
   }
   CHECK(reports == 1);  // once per episode
-#if defined(__x86_64__)
-  CHECK(contains(text, "spin_for"));
-#endif
+  if (contains(text, "(backtraces need libunwind")) {
+    MESSAGE("backtrace not checked: libunwind is missing (make deps installs it)");
+  } else {
+    CHECK(contains(text, "spin_for"));
+  }
   CHECK(stats.max_run_ns >= 150'000'000);  // sampled: within a quarter threshold of 200 ms
   CHECK(stats.max_run_ns < 1'000'000'000);
 }

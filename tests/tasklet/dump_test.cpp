@@ -151,10 +151,14 @@ TEST_CASE("a parked tasklet's backtrace names the function it parked in") {
     const std::size_t at = text.find("'deep' parked: event");
     REQUIRE(at != std::string::npos);
     const std::string after = text.substr(at);
-    CHECK(contains(after, "    at "));
-    CHECK(contains(after, "parks_in_this_function"));
-    // The caller's own stack too: main runs the dump.
-    CHECK(contains(text.substr(0, at), "    at "));
+    if (contains(text, "(backtraces need libunwind")) {
+      MESSAGE("backtraces not checked: libunwind is missing (make deps installs it)");
+    } else {
+      CHECK(contains(after, "    at "));
+      CHECK(contains(after, "parks_in_this_function"));
+      // The caller's own stack too: main runs the dump.
+      CHECK(contains(text.substr(0, at), "    at "));
+    }
     event.set();
     t.join();
   });
