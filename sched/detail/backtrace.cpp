@@ -102,7 +102,9 @@ const char* unwinder_missing() noexcept {
 #endif
 }
 
-std::size_t frames_of(const Context& c, Frame* out, std::size_t max) noexcept {
+// The saved words sit below the parked frame's stack pointer: not ASan's to judge.
+__attribute__((no_sanitize_address)) std::size_t frames_of(const Context& c, Frame* out,
+                                                          std::size_t max) noexcept {
 #ifdef WEFT_UNWIND
   if (!load_unwinder() || c.fctx == nullptr) return 0;
   // What jump_fcontext left at the saved stack pointer (Boost.Context's
