@@ -74,7 +74,8 @@ Watchdog::~Watchdog() {
 void Watchdog::answer(void* ucontext) noexcept {
   if (!asked_.exchange(false, std::memory_order_acquire)) return;
   same_holder_ = pulse_.switches.load(std::memory_order_relaxed) ==
-                 episode_.load(std::memory_order_relaxed);
+                     episode_.load(std::memory_order_relaxed) &&
+                 !pulse_.polling.load(std::memory_order_relaxed);  // not back in the poller
   name_[0] = '\0';
   frame_count_ = 0;
   if (same_holder_) {
