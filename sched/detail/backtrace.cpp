@@ -64,19 +64,29 @@ void load() noexcept {
   unwinder = u;
 }
 
-std::size_t walk(unw_cursor_t& cursor, Frame* out, std::size_t max) noexcept {
+// Names frame `f` from `cursor`. Not async-signal-safe: libunwind reads the
+// symbol table through malloc'd buffers (ThreadSanitizer says so).
+void name_from(unw_cursor_t& cursor, Frame& f) noexcept {
+  unw_word_t off = 0;
+  if (unwinder.get_proc_name(&cursor, f.name, sizeof f.name, &off) == 0) {
+    f.offset = off;
+  } else {
+    f.name[0] = '\0';
+  }
+}
+
+// Stepping is async-signal-safe for local unwinding; naming is not, and is
+// left to name_frames() when `named` is false.
+std::size_t walk(unw_cursor_t& cursor, Frame* out, std::size_t max, bool named) noexcept {
   std::size_t n = 0;
   while (n < max) {
     unw_word_t ip = 0;
     if (unwinder.get_reg(&cursor, UNW_REG_IP, &ip) < 0 || ip == 0) break;
     Frame& f = out[n++];
     f.ip = reinterpret_cast<void*>(ip);
-    unw_word_t off = 0;
-    if (unwinder.get_proc_name(&cursor, f.name, sizeof f.name, &off) == 0) {
-      f.offset = off;
-    } else {
-      f.name[0] = '\0';
-    }
+    f.name[0] = '\0';
+    f.offset = 0;
+    if (named) name_from(cursor, f);
     if (unwinder.step(&cursor) <= 0) break;
   }
   return n;
@@ -126,7 +136,7 @@ __attribute__((no_sanitize_address)) std::size_t frames_of(const Context& c, Fra
                                    kSwitchRedZone);
   unw_cursor_t cursor;
   if (unwinder.init_local(&cursor, &uc) < 0) return 0;
-  return walk(cursor, out, max);
+  return walk(cursor, out, max, true);
 #else
   (void)c, (void)out, (void)max;
   return 0;
@@ -140,7 +150,7 @@ std::size_t frames_here(Frame* out, std::size_t max) noexcept {
   unw_cursor_t cursor;
   if (unwinder.getcontext(&uc) < 0 || unwinder.init_local(&cursor, &uc) < 0) return 0;
   if (unwinder.step(&cursor) <= 0) return 0;  // past frames_here itself
-  return walk(cursor, out, max);
+  return walk(cursor, out, max, true);
 #else
   (void)out, (void)max;
   return 0;
@@ -155,10 +165,32 @@ std::size_t frames_from_signal(void* ucontext, Frame* out, std::size_t max) noex
                            UNW_INIT_SIGNAL_FRAME) < 0) {
     return 0;
   }
-  return walk(cursor, out, max);
+  return walk(cursor, out, max, false);
 #else
   (void)ucontext, (void)out, (void)max;
   return 0;
+#endif
+}
+
+void name_frames(Frame* frames, std::size_t n) noexcept {
+#ifdef WEFT_UNWIND
+  if (!load_unwinder()) return;
+  for (std::size_t i = 0; i < n; ++i) {
+    // A cursor that stands at the frame's address is all a name needs. A
+    // return address (every frame but a signal's first) can be one past its
+    // call's function: look it up one byte earlier.
+    unw_context_t uc;
+    std::memset(&uc, 0, sizeof uc);
+    const auto ip = reinterpret_cast<std::uintptr_t>(frames[i].ip);
+    uc.uc_mcontext.gregs[REG_RIP] = static_cast<greg_t>(i == 0 ? ip : ip - 1);
+    uc.uc_mcontext.gregs[REG_RSP] = static_cast<greg_t>(reinterpret_cast<std::uintptr_t>(&uc));
+    unw_cursor_t cursor;
+    if (unwinder.init_local(&cursor, &uc) < 0) continue;
+    name_from(cursor, frames[i]);
+    if (i != 0 && frames[i].name[0] != '\0') ++frames[i].offset;
+  }
+#else
+  (void)frames, (void)n;
 #endif
 }
 

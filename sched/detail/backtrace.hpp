@@ -40,9 +40,14 @@ std::size_t frames_of(const Context& c, Frame* out, std::size_t max) noexcept;
 // The caller's own frames (this function's caller first).
 std::size_t frames_here(Frame* out, std::size_t max) noexcept;
 
-// The frames of the code a signal interrupted, from the handler's ucontext.
-// Async-signal-safe once load_unwinder() has succeeded (it returns 0 before).
+// The frames of the code a signal interrupted, from the handler's ucontext,
+// addresses only (naming them is not async-signal-safe: name_frames() does it
+// later, on any thread). Async-signal-safe once load_unwinder() has succeeded
+// (it returns 0 before).
 std::size_t frames_from_signal(void* ucontext, Frame* out, std::size_t max) noexcept;
+
+// Fills in the names of frames that have only their addresses.
+void name_frames(Frame* frames, std::size_t n) noexcept;
 
 // "  at function+0x1f" lines (demangled), one per frame, each ending in '\n'.
 std::string format_frames(const Frame* frames, std::size_t n, const char* indent);

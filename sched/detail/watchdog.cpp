@@ -150,6 +150,7 @@ void Watchdog::report(std::int64_t held_ns, std::uint64_t episode) {
     line += std::string(name_) + " has held the loop for " + describe_ms(held_ns) +
             " without parking or yielding\n";
     if (frame_count_ > 0) {
+      name_frames(frames_, frame_count_);
       line += format_frames(frames_, frame_count_, "  ");
     } else if (*unwinder_missing() != '\0') {
       line += std::string("  (") + unwinder_missing() + ")\n";

@@ -11,8 +11,9 @@
 // The report goes to stderr, not to the log handler: it is written while the
 // loop is stuck, from the watchdog thread, and a log handler is loop-thread
 // code. The loop thread's part runs in the signal handler and is
-// async-signal-safe (the tasklet's name through LoopHooks::describe, frames
-// through libunwind, no allocation).
+// async-signal-safe (the tasklet's name through LoopHooks::describe, frame
+// addresses through libunwind, no allocation); the watchdog thread names the
+// frames.
 
 #include <signal.h>
 
