@@ -14,6 +14,11 @@ import gdb
 
 STATES = ["created", "runnable", "running", "parked", "finished"]
 RED_ZONE = 128  # what weft's switch steps over below its frame (context.hpp: kSwitchRedZone)
+# weft::WaitKind's enumerators in order (sched/park.hpp): a release build's
+# debug information may carry the type without them.
+WAIT_KINDS = ["other", "sleep", "join", "receive", "call", "send", "lock", "semaphore",
+              "condition", "event", "channel", "queue", "fd_read", "fd_write", "fd_io", "signal",
+              "to_thread", "deferred", "server"]
 NUMBER_TARGETS = ("fd_read", "fd_write", "fd_io", "signal")
 TASKLET_TARGETS = ("join", "call", "send")
 
@@ -54,7 +59,8 @@ def _label(rec):
 
 
 def _kind(fiber):
-    return str(fiber["wait_kind"]).split("::")[-1]
+    k = int(fiber["wait_kind"])
+    return WAIT_KINDS[k] if k < len(WAIT_KINDS) else "kind-%d" % k
 
 
 def _wait(fiber):

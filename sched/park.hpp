@@ -31,7 +31,8 @@ enum class Wake : std::uint8_t {
 // helper and the exit diagnostics. Stored in the fiber at every park with the
 // object it names (see the `on` argument of park()): a tasklet for join,
 // call and send, the fd for the fd waits, the signal number for signal, the
-// waited-on object's address otherwise. Kept in one byte.
+// waited-on object's address otherwise. Kept in one byte. (docs/weft_gdb.py
+// lists the enumerators in this order: add new ones at the end, there too.)
 enum class WaitKind : std::uint8_t {
   other,      // a park that names no kind (a primitive outside weft)
   sleep,      // Tasklet::sleep, and helpers resting between calls
