@@ -11,6 +11,8 @@ if ! command -v gdb >/dev/null 2>&1; then
   echo "SKIP: gdb is not installed (Debian package gdb; make deps installs it)"
   exit 77
 fi
+# LeakSanitizer cannot work under ptrace (an ASan build would fail at exit).
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
 out=$(gdb -nx -batch -ex "source $helper" -ex "break weft_gdb_stop_here" -ex run \
   -ex "info tasklets" -ex "tasklet bt 2" -ex continue "$target" 2>&1)
 echo "$out"
