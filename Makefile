@@ -7,11 +7,13 @@ FUZZ_BUILD     ?= build-fuzz
 MESON          ?= meson
 
 # Debian packages: build and test dependencies, benchmark peers, protocol
-# libraries, the Twisted used by the side-by-side conformance test, and
+# libraries, the Twisted used by the side-by-side conformance test,
 # valgrind (make valgrind; with <valgrind/valgrind.h> present the stack pool
-# registers its stacks), and cmake for the CMake consumer of tests/consumer/.
+# registers its stacks), cmake for the CMake consumer of tests/consumer/,
+# libunwind (the dump's backtraces: its header at build time, libunwind.so.8
+# loaded at run time) and gdb (the test of the gdb helper, docs/weft_gdb.py).
 DEBS := g++ meson ninja-build pkg-config libboost-context-dev libev-dev doctest-dev \
-        libboost-fiber-dev libhttp-parser-dev python3-twisted valgrind cmake
+        libboost-fiber-dev libhttp-parser-dev python3-twisted valgrind cmake libunwind-dev gdb
 BENCH_DEBS := wrk
 # ThreadSanitizer's runtime for g++ (make tsan).
 TSAN_DEBS := libtsan2

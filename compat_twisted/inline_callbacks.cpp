@@ -61,7 +61,8 @@ void hand_back(BodyCtl& ctl) noexcept {
 // Parks the current tasklet until the body hands back through `hb`.
 void await_hand_back(const std::shared_ptr<BodyCtl>& ctl, HandBack& hb) {
   while (!hb.returned) {
-    if (weft::park(Deadline::never()) == Wake::killed && !hb.returned) {
+    if (weft::park(Deadline::never(), WaitKind::deferred, ctl.get()) == Wake::killed &&
+        !hb.returned) {
       if (ctl->handback == &hb) ctl->handback = nullptr;
       throw TaskletExit{};
     }
@@ -182,7 +183,7 @@ Result wait(Deferred d, Timeout timeout) {
       detail::hand_back(*body);
     }
     for (;;) {
-      const Wake w = weft::park(deadline);
+      const Wake w = weft::park(deadline, WaitKind::deferred, d.state().get());
       if (ws->done) break;
       if (w == Wake::killed || w == Wake::timed_out) {
         ws->abandoned = true;

@@ -427,7 +427,9 @@ Socket Socket::connect(const Endpoint& to, LazyDeadline& d, const SocketOptions&
                                         target.empty() ? to.to_string() : std::string(target)));
       }
       const Deadline poll = Deadline::at_ns(std::min(deadline.ns(), now_ns + 10'000'000));
-      if (weft::park(poll) == Wake::killed) throw TaskletExit{};
+      if (weft::park(poll, WaitKind::fd_write, wait_on_number(s.fd_)) == Wake::killed) {
+        throw TaskletExit{};
+      }
       continue;
     }
     s.throw_errno(Op::connect, err);

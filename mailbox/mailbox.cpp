@@ -191,7 +191,7 @@ void call_envelope(const Tasklet& t, Envelope* e, CallSlot& slot, Timeout timeou
   box->push(guard.release());
   Loop& loop = *r.loop;  // this thread's loop: target() checked
   while (!slot.done) {
-    const Wake w = park_on(loop, self, d);
+    const Wake w = park_on(loop, self, d, WaitKind::call, &r);
     if (w == Wake::killed) {
       abandon(slot);
       throw TaskletExit{};

@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <exception>
 #include <memory>
+#include <string>
 #include <string_view>
 
 #include "weft/sched/detail/fiber.hpp"
@@ -56,6 +57,10 @@ struct LoopSetup {
   std::size_t default_stack = 0;  // stack reserve of a fiber that asks for none (0: built-in)
   bool virtual_time = false;      // the loop clock jumps when nothing can run (docs/virtual_time.md)
   std::uint64_t schedule_seed = 0;  // non-zero: seeded order of the run queue
+  LogLevel log_level = LogLevel::debug;  // messages below it are dropped
+  bool dump_on_sigquit = false;   // SIGQUIT writes the dump to stderr (Report::sigquit)
+  std::int64_t blocked_threshold_ns = 0;  // > 0: the blocked-loop watchdog (Loop::start_watchdog)
+  std::int64_t linger_report_ns = -1;  // Report::main_lingers after that long (< 0: never)
 };
 
 // Makes this thread's loop, calls start(ctx) in the loop's own context (it
@@ -76,6 +81,9 @@ int run_loop(const LoopHooks& hooks, const LoopSetup& setup, void (*start)(void*
 // loop already runs on this thread, std::system_error when a thread cannot start.
 int run_loops(const LoopHooks& hooks, const LoopSetup& setup, std::size_t loops,
               void (*start)(void*, std::size_t), void* ctx, LoopStats* stats_at_exit);
+
+// Applies setup's per-loop settings to a new loop (SIGQUIT only when `sigquit`).
+void configure(Loop& loop, const LoopSetup& setup, bool sigquit);
 
 // The number of CPUs this process may run on (at least 1).
 std::size_t cpu_count() noexcept;
@@ -127,6 +135,36 @@ T* find_tasklet_slot(Fiber& f, TaskletSlot s) noexcept {
   return static_cast<T*>(f.ext[static_cast<unsigned>(s)].get());
 }
 
+// ---- seeing inside (the dump, the exit diagnostics; docs/observe.md)
+
+// The current loop's unfinished fibers, oldest first (go on with
+// Fiber::live_next); nullptr when there are none or no loop.
+Fiber* first_live_fiber() noexcept;
+
+// How long parked fiber `f` has waited, ns: from its stamp, the loop's clock
+// at its last poll before the park (so at least the real time, and at most one
+// poll interval more).
+std::int64_t parked_for_ns(const Fiber& f) noexcept;
+
+// A fiber's stack: bytes in use (above its saved stack pointer, or the
+// caller's own for the running fiber), bytes of the reserve touched so far
+// (resident pages: a high-water of the stack, earlier users of a pooled stack
+// included) and the reserve. All 0 without a stack.
+struct StackUse {
+  std::size_t used = 0;
+  std::size_t touched = 0;
+  std::size_t reserve = 0;
+};
+StackUse stack_use(const Fiber& f) noexcept;
+
+// "<indent>at function+0x12" lines: where parked fiber `f` waits (unwound
+// from the registers its switch saved), or where the caller is when `f` is
+// the running one. One "<indent>(why)" line when there is none to give.
+std::string backtrace_of(const Fiber& f, const char* indent);
+
+// The tasklet layer tells the loop that `main` is ending (see Report).
+void main_finished() noexcept;
+
 // ---- writing to pipes and terminals
 
 // write(fd, data, n) that raises no SIGPIPE when fd is a pipe or FIFO whose
@@ -165,6 +203,7 @@ inline Wake begin_wait(Loop& loop, Fiber& self, const Deadline& d) noexcept {
     return Wake::killed;
   }
   self.park_deadline = d.ns();
+  self.parked_at = loop.coarse_now();
   if (!d.is_never()) {
     if (d.ns() <= clock_ns()) return Wake::timed_out;
     if (!self.timer.armed() || self.timer.deadline > d.ns()) {
@@ -175,10 +214,13 @@ inline Wake begin_wait(Loop& loop, Fiber& self, const Deadline& d) noexcept {
   return Wake::none;
 }
 
-// park(d) for `self`, the running fiber of `loop`.
-inline Wake park_on(Loop& loop, Fiber& self, const Deadline& d) noexcept {
+// park(d, kind, on) for `self`, the running fiber of `loop`.
+inline Wake park_on(Loop& loop, Fiber& self, const Deadline& d, WaitKind kind,
+                    const void* on) noexcept {
   const Wake early = begin_wait(loop, self, d);
   if (early != Wake::none) return early;
+  self.wait_kind = kind;
+  self.wait_on = on;
   self.state = FiberState::parked;
   self.wake = Wake::none;
   loop.switch_out();
@@ -194,10 +236,14 @@ inline Wake park_on(Loop& loop, Fiber& self, const Deadline& d) noexcept {
 // code on the stack: an idle receiver or ticker costs its record, not a stack.
 // Returns Wake::none (rest: return now), Wake::killed when a kill is pending
 // (the caller throws TaskletExit) or Wake::timed_out when d has passed
-// (nothing done: go on).
-inline Wake rest_on(Loop& loop, Fiber& self, const Deadline& d) noexcept {
+// (nothing done: go on). `kind` is what it waits for (sleep or receive).
+inline Wake rest_on(Loop& loop, Fiber& self, const Deadline& d, WaitKind kind) noexcept {
   const Wake early = begin_wait(loop, self, d);
-  if (early == Wake::none) self.resting = true;
+  if (early == Wake::none) {
+    self.resting = true;
+    self.wait_kind = kind;
+    self.wait_on = nullptr;
+  }
   return early;
 }
 

@@ -134,6 +134,7 @@ FdWake FdWatch::wait(FdEvents wanted, const Deadline& d) noexcept {
   const bool read = (events & Poller::kRead) != 0;
   const bool write = (events & Poller::kWrite) != 0;
   WaitList& list = !write ? readers_ : !read ? writers_ : either_;
+  const WaitKind kind = !write ? WaitKind::fd_read : !read ? WaitKind::fd_write : WaitKind::fd_io;
   want_read_ += read;
   want_write_ += write;
   const unsigned bad_fd_reports = bad_fd_reports_;
@@ -144,7 +145,7 @@ FdWake FdWatch::wait(FdEvents wanted, const Deadline& d) noexcept {
   int fired = read && write ? 0 : events;
   WaitList::Place place;
   while (bad_fd_reports_ == bad_fd_reports) {
-    r.wake = list.wait(d, place, &fired);
+    r.wake = list.wait(d, place, &fired, kind, wait_on_number(fd_));
     if (r.wake != Wake::ready || fired != 0 || closed_) break;
   }
   want_read_ -= read;  // stays armed: see on_ready

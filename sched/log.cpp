@@ -47,6 +47,7 @@ std::string detail::demangle(const std::type_info& t) {
 void log(LogLevel level, std::string_view message) noexcept {
   try {
     detail::Loop* loop = detail::current_loop();
+    if (loop != nullptr && level < loop->log_level()) return;
     if (loop != nullptr && loop->log_handler()) {
       loop->log_handler()(level, message);
       return;

@@ -6,6 +6,7 @@
 #include "weft/sched/config.hpp"
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 
@@ -31,6 +32,13 @@ struct LoopStats {
   std::size_t record_bytes = 0;    // memory mapped for tasklet records (in use or kept)
   std::size_t live_watchers = 0;   // fd/signal waits and armed Timers
   std::size_t pending_timers = 0;  // deadlines in the heap (parked tasklets and Timers)
+  std::uint64_t switches = 0;      // context switches (tasklet to tasklet, and to and from the loop)
+  std::uint64_t polls = 0;         // polls for IO, deadlines and signals
+  std::uint64_t timers_fired = 0;  // deadlines that passed (timeouts, sleeps, Timers)
+  // Longest time one tasklet (or the loop's own context) held the loop without
+  // switching, ns, as sampled by the blocked-loop watchdog
+  // (DispatchOptions::blocked_threshold; 0 without it).
+  std::int64_t max_run_ns = 0;
 };
 
 // Statistics of the current loop. Loop thread only.

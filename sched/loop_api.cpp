@@ -22,11 +22,19 @@ Loop& require_loop(std::string_view what) {
 
 std::unique_ptr<LoopExtension>& loop_slot(Loop& loop, ExtSlot s) noexcept { return loop.ext(s); }
 
+void configure(Loop& loop, const LoopSetup& setup, bool sigquit) {
+  loop.set_virtual_time(setup.virtual_time);
+  loop.set_schedule_seed(setup.schedule_seed);
+  loop.set_log_level(setup.log_level);
+  loop.set_linger_report(setup.linger_report_ns);
+  if (sigquit) loop.dump_on_sigquit();
+  if (setup.blocked_threshold_ns > 0) loop.start_watchdog(setup.blocked_threshold_ns);
+}
+
 int run_loop(const LoopHooks& hooks, const LoopSetup& setup, void (*start)(void*), void* ctx,
              LoopStats* stats_at_exit) {
   Loop loop(hooks, setup.log, setup.handle_signals, setup.default_stack);
-  loop.set_virtual_time(setup.virtual_time);
-  loop.set_schedule_seed(setup.schedule_seed);
+  configure(loop, setup, setup.dump_on_sigquit);
   start(ctx);
   const int code = loop.run();
   if (stats_at_exit != nullptr) *stats_at_exit = loop_stats();
@@ -71,6 +79,10 @@ LoopStats loop_stats() {
   s.runnable = loop.runnable();
   s.live_watchers = loop.counters().live_watchers;
   s.pending_timers = loop.timers().count_if(&detail::deadline_pending);
+  s.switches = loop.pulse().switches.load(std::memory_order_relaxed);
+  s.polls = loop.counters().polls;
+  s.timers_fired = loop.counters().timers_fired;
+  s.max_run_ns = loop.max_run_ns();
   s.live_stacks = loop.stacks().live();
   s.pooled_stacks = loop.stacks().pooled();
   s.guarded_stacks = loop.stacks().guarded();

@@ -93,9 +93,10 @@ int run_loops(const LoopHooks& hooks, const LoopSetup& setup, std::size_t loops,
     try {
       loop = std::make_unique<Loop>(hooks, shared.log, signals, shared.default_stack);
       loop->join_group(group, i);
-      loop->set_virtual_time(shared.virtual_time);
+      LoopSetup own = shared;
       // Each loop its own sequence: the same seed gives the same order per loop.
-      loop->set_schedule_seed(shared.schedule_seed == 0 ? 0 : shared.schedule_seed + i);
+      own.schedule_seed = shared.schedule_seed == 0 ? 0 : shared.schedule_seed + i;
+      configure(*loop, own, i == 0 && shared.dump_on_sigquit);
     } catch (...) {
       fail(std::current_exception());
     }

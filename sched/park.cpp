@@ -75,14 +75,39 @@ Deadline Deadline::from(Timeout t) {
   return Deadline(scope, f.scope_span, true);
 }
 
-Wake park(const Deadline& d) noexcept {
+const char* wait_kind_name(WaitKind k) noexcept {
+  switch (k) {
+    case WaitKind::other: return "park";
+    case WaitKind::sleep: return "sleep";
+    case WaitKind::join: return "join";
+    case WaitKind::receive: return "receive";
+    case WaitKind::call: return "call";
+    case WaitKind::send: return "send";
+    case WaitKind::lock: return "lock";
+    case WaitKind::semaphore: return "semaphore";
+    case WaitKind::condition: return "condition";
+    case WaitKind::event: return "event";
+    case WaitKind::channel: return "channel";
+    case WaitKind::queue: return "queue";
+    case WaitKind::fd_read: return "fd read";
+    case WaitKind::fd_write: return "fd write";
+    case WaitKind::fd_io: return "fd io";
+    case WaitKind::signal: return "signal";
+    case WaitKind::to_thread: return "to_thread";
+    case WaitKind::deferred: return "deferred";
+    case WaitKind::server: return "server";
+  }
+  return "?";
+}
+
+Wake park(const Deadline& d, WaitKind kind, const void* on) noexcept {
   Fiber* self = detail::running_tasklet();
   if (self == nullptr) {
     // A primitive forgot to resolve its Deadline (which throws NotInTasklet) first.
     log(LogLevel::error, "park() called outside a tasklet");
     std::abort();
   }
-  return detail::park_on(*detail::current_loop(), *self, d);
+  return detail::park_on(*detail::current_loop(), *self, d, kind, on);
 }
 
 void unpark(Fiber& f, Wake why, bool first) noexcept {

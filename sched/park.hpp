@@ -29,6 +29,42 @@ enum class Wake : std::uint8_t {
   killed,     // Tasklet::kill(): the caller must unwind (throw TaskletExit)
 };
 
+// What a parked tasklet waits on, for the dump (weft::dump), the debugger
+// helper and the exit diagnostics. Stored in the fiber at every park with the
+// object it names (see the `on` argument of park()): a tasklet for join,
+// call and send, the fd for the fd waits, the signal number for signal, the
+// waited-on object's address otherwise. Kept in one byte. (docs/weft_gdb.py
+// lists the enumerators in this order: add new ones at the end, there too.)
+enum class WaitKind : std::uint8_t {
+  other,      // a park that names no kind (a primitive outside weft)
+  sleep,      // Tasklet::sleep, and helpers resting between calls
+  join,       // on: the tasklet joined
+  receive,    // its own mailbox
+  call,       // on: the tasklet called, waiting for its reply
+  send,       // on: the tasklet whose mailbox is full
+  lock,       // on: the Lock (or DeferredLock)
+  semaphore,  // on: the Semaphore
+  condition,  // on: the Condition
+  event,      // on: the Event
+  channel,    // on: the Channel (send or receive)
+  queue,      // on: the QueueChannel or Deque
+  fd_read,    // on: the fd number
+  fd_write,   // on: the fd number
+  fd_io,      // on: the fd number (read or write)
+  signal,     // on: the signal number
+  to_thread,  // a to_thread() function running on a worker thread
+  deferred,   // on: the Deferred's state (compat_twisted)
+  server,     // on: the server (accept back-off, stop, join)
+};
+
+// "sleep", "join", "fd read", ...
+const char* wait_kind_name(WaitKind k) noexcept;
+
+// An fd or a signal number as the `on` of a park.
+inline const void* wait_on_number(int n) noexcept {
+  return reinterpret_cast<const void*>(static_cast<std::intptr_t>(n));
+}
+
 // An absolute deadline on the loop clock, resolved from a Timeout and the
 // current tasklet's DeadlineScope. Remembers which of the two bound it, for the
 // TimeoutError message.
@@ -58,8 +94,9 @@ class Deadline {
 // Parks the current tasklet until unpark() or the deadline. Never throws; the
 // caller turns the reason into an exception (see check_wake). A pending kill is
 // delivered at once (Wake::killed) without parking; an already-passed deadline
-// returns Wake::timed_out without parking. Must be called in a tasklet.
-Wake park(const Deadline& d) noexcept;
+// returns Wake::timed_out without parking. `kind` and `on` say what it waits
+// on (see WaitKind). Must be called in a tasklet.
+Wake park(const Deadline& d, WaitKind kind = WaitKind::other, const void* on = nullptr) noexcept;
 
 // Makes a parked fiber runnable with reason `why` (appended to the run queue,
 // or put first when `first` is true). No-op when the fiber is not parked.

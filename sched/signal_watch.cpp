@@ -35,7 +35,7 @@ std::size_t SignalWatch::wait(Timeout t) {
   const Deadline d = Deadline::from(t);
   while (pending_ == 0) {
     if (watch_ == nullptr) return 0;
-    const Wake w = waiters_.wait(d);
+    const Wake w = waiters_.wait(d, WaitKind::signal, wait_on_number(signo_));
     const char* abbrev = ::sigabbrev_np(signo_);
     check_wake(w, d, "wait for signal " +
                          (abbrev != nullptr ? "SIG" + std::string(abbrev) : std::to_string(signo_)));

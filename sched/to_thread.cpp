@@ -13,7 +13,7 @@ void run_on_worker(const std::shared_ptr<ThreadJob>& job, const Deadline& d,
   job->waiter = &self;
   Wake w = Wake::ready;
   while (!job->done) {
-    w = park(d);
+    w = park(d, WaitKind::to_thread, job.get());
     if (w != Wake::ready) break;
   }
   job->waiter = nullptr;

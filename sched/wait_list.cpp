@@ -64,7 +64,17 @@ Wake WaitList::wait(const Deadline& d, void* data) noexcept {
   return wait(d, place, data);
 }
 
+Wake WaitList::wait(const Deadline& d, WaitKind kind, const void* on) noexcept {
+  Place place;
+  return wait(d, place, nullptr, kind, on);
+}
+
 Wake WaitList::wait(const Deadline& d, Place& place, void* data) noexcept {
+  return wait(d, place, data, WaitKind::other, this);
+}
+
+Wake WaitList::wait(const Deadline& d, Place& place, void* data, WaitKind kind,
+                    const void* on) noexcept {
   if (place.list_ != this || place.ticket_ == 0) {
     place.list_ = this;
     place.ticket_ = ++tls_last_ticket;
@@ -74,7 +84,7 @@ Wake WaitList::wait(const Deadline& d, Place& place, void* data) noexcept {
   n.data = data;
   n.ticket = place.ticket_;
   link(n);
-  Wake w = park(d);
+  Wake w = park(d, kind, on);
   if (n.linked) unlink(n);
   // Notified, but timed out or killed before it could act: pass it on.
   if (n.notified && w != Wake::ready) notify_one();

@@ -47,6 +47,11 @@ class WaitList {
   // so a waiter that loses a race never loses its turn. A Place given a
   // place on another list joins this one at the back.
   Wake wait(const Deadline& d, Place& place, void* data = nullptr) noexcept;
+  // wait(d) that says what the tasklet waits on (see WaitKind).
+  Wake wait(const Deadline& d, WaitKind kind, const void* on) noexcept;
+  // wait(d, place, data) that says what the tasklet waits on (see WaitKind;
+  // the other forms say WaitKind::other, on this list).
+  Wake wait(const Deadline& d, Place& place, void* data, WaitKind kind, const void* on) noexcept;
 
   // Wakes the oldest waiter (it runs later, in run-queue order, or next when
   // `first`). Returns false when there was none.

@@ -113,7 +113,7 @@ void Channel<T>::send_item(Outgoing out, Timeout timeout) {
   SendWait me{&out};
   WaitList::Place place;  // woken but not taken: wait again in turn
   for (;;) {
-    const Wake w = senders_.wait(d, place, &me);
+    const Wake w = senders_.wait(d, place, &me, WaitKind::channel, this);
     if (w == Wake::killed) throw TaskletExit{};  // taken or not: the kill wins
     if (me.taken) return;
     if (w == Wake::timed_out) throw_timeout(d, "Channel send");
@@ -140,7 +140,7 @@ std::optional<typename Channel<T>::Item> Channel<T>::receive_item(const Deadline
   RecvWait me;
   WaitList::Place place;  // woken without an item: wait again in turn
   for (;;) {
-    const Wake w = receivers_.wait(d, place, &me);
+    const Wake w = receivers_.wait(d, place, &me, WaitKind::channel, this);
     if (me.slot.has_value()) {
       if (w == Wake::killed) {
         rehome(std::move(*me.slot));

@@ -9,12 +9,12 @@ void Condition::wait(Timeout timeout) { wait_until(Deadline::from(timeout)); }
 void Condition::wait(Lock& lock, Timeout timeout) { wait_until(lock, Deadline::from(timeout)); }
 
 void Condition::wait_until(const Deadline& d) {
-  check_wake(waiters_.wait(d), d, "Condition wait");
+  check_wake(waiters_.wait(d, WaitKind::condition, this), d, "Condition wait");
 }
 
 void Condition::wait_until(Lock& lock, const Deadline& d) {
   lock.release();  // throws std::logic_error unless the caller holds it
-  const Wake w = waiters_.wait(d);
+  const Wake w = waiters_.wait(d, WaitKind::condition, this);
   {
     // Take the lock back whatever happened; a kill meanwhile waits for it.
     KillShield shield;

@@ -26,7 +26,7 @@ void Deque<T>::wait_for_item(Timeout timeout, const char* what) {
   const Deadline d = Deadline::from(timeout);
   WaitList::Place place;  // an item taken by another pop first: wait again in turn
   while (items_.empty()) {
-    const Wake w = poppers_.wait(d, place);
+    const Wake w = poppers_.wait(d, place, nullptr, WaitKind::queue, this);
     if (w == Wake::killed) throw TaskletExit{};
     if (w == Wake::timed_out && items_.empty()) throw_timeout(d, what);
   }

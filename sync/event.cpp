@@ -18,7 +18,8 @@ void Event::wait(Timeout timeout) {
   const Deadline d = Deadline::from(timeout);
   Waiter me;
   for (;;) {
-    const Wake w = waiters_.wait(d, &me);
+    WaitList::Place place;  // a fresh one each time, as wait(d, data) takes
+    const Wake w = waiters_.wait(d, place, &me, WaitKind::event, this);
     if (w == Wake::killed) throw TaskletExit{};
     if (me.fired) return;  // without touching the event: it may be gone already
     if (set_) return;

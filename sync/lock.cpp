@@ -27,7 +27,7 @@ void Lock::acquire_until(const Deadline& d) {
   Waiter me{&self};
   WaitList::Place place;  // woken but not handed the lock: wait again in turn
   for (;;) {
-    const Wake w = waiters_.wait(d, place, &me);
+    const Wake w = waiters_.wait(d, place, &me, WaitKind::lock, this);
     if (me.granted) {  // release() made us the owner
       if (w == Wake::killed) {
         release();  // handed over, but we die before using it: give it on

@@ -28,7 +28,7 @@ void QueueChannel<T>::send(T value, Timeout timeout) {
     const Deadline d = Deadline::from(timeout);
     WaitList::Place place;  // the room taken by another send first: wait again in turn
     while (full()) {
-      const Wake w = senders_.wait(d, place);
+      const Wake w = senders_.wait(d, place, nullptr, WaitKind::queue, this);
       if (w == Wake::killed) throw TaskletExit{};
       if (w == Wake::timed_out && full()) throw_timeout(d, "QueueChannel send");
     }
@@ -49,7 +49,7 @@ T QueueChannel<T>::receive(Timeout timeout) {
     const Deadline d = Deadline::from(timeout);
     WaitList::Place place;  // the item taken by another receive first: wait again in turn
     while (items_.empty()) {
-      const Wake w = receivers_.wait(d, place);
+      const Wake w = receivers_.wait(d, place, nullptr, WaitKind::queue, this);
       if (w == Wake::killed) throw TaskletExit{};
       if (w == Wake::timed_out && items_.empty()) throw_timeout(d, "QueueChannel receive");
     }

@@ -10,7 +10,7 @@ void Semaphore::acquire(Timeout timeout) {
   Waiter me;
   WaitList::Place place;  // woken without a unit: wait again in turn
   for (;;) {
-    const Wake w = waiters_.wait(d, place, &me);
+    const Wake w = waiters_.wait(d, place, &me, WaitKind::semaphore, this);
     if (me.granted) {  // release() gave us its unit
       if (w == Wake::killed) {
         release();  // we die before using it: give it on

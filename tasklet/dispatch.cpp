@@ -3,10 +3,12 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <mutex>
 #include <string>
 
 #include "sched/extension.hpp"
+#include "tasklet/detail/record.hpp"
 #include "tasklet/detail/runtime.hpp"
 
 namespace weft::detail {
@@ -25,6 +27,12 @@ LoopSetup setup_of(const DispatchOptions& options) {
   setup.default_stack = options.stack_size;
   setup.virtual_time = options.virtual_time;
   setup.schedule_seed = options.schedule_seed;
+  setup.log_level = options.log_level;
+  setup.dump_on_sigquit = options.dump_on_sigquit && on_main_thread();
+  setup.blocked_threshold_ns =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(options.blocked_threshold).count();
+  setup.linger_report_ns =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(options.linger_report).count();
   return setup;
 }
 
@@ -53,7 +61,8 @@ void main_failed(DispatchOptions& options) noexcept {
 void spawn_main(void (*body)(void*), void* ctx) {
   SpawnOptions so;
   so.name = "main";
-  Tasklet::spawn([body, ctx] { body(ctx); }, std::move(so));
+  Tasklet main = Tasklet::spawn([body, ctx] { body(ctx); }, std::move(so));
+  main.record()->is_main = true;  // its end may be reported (exit diagnostics)
 }
 
 int run_dispatch(DispatchOptions& options, void (*start)(void*), void* ctx) {

@@ -5,6 +5,7 @@
 //     return weft::dispatch([] { ... the first tasklet ... });
 //   }
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <exception>
@@ -43,6 +44,21 @@ struct DispatchOptions {
   // run), other seeds other interleavings — for shaking out races (see
   // run_seeds in tasklet/seeds.hpp). 0: round-robin.
   std::uint64_t schedule_seed = 0;
+
+  // ---- seeing inside (docs/observe.md)
+  // Messages below this level are dropped before the log handler.
+  LogLevel log_level = LogLevel::debug;
+  // SIGQUIT writes the dump (weft::dump, with backtraces) to stderr and the
+  // program goes on. On the process's main thread only, like handle_signals.
+  bool dump_on_sigquit = false;
+  // > 0: a watchdog thread reports (to stderr, once per episode) a tasklet
+  // that holds the loop this long without parking or yielding, with its
+  // backtrace; loop_stats().max_run_ns then says the longest hold seen.
+  std::chrono::milliseconds blocked_threshold{0};
+  // When main has returned and non-daemon tasklets keep dispatch() running,
+  // they are listed at once at debug level, and again at info level if they
+  // are still running after this long (negative: never).
+  std::chrono::milliseconds linger_report{10'000};
 };
 
 namespace detail {

@@ -61,7 +61,7 @@ void TaskGroup::wait_all_shielded() noexcept {
   KillShield shield;
   for (std::size_t i = 0; i < members_.size(); ++i) {
     detail::TaskletRecord& r = *members_[i].record();
-    while (!members_[i].has_finished()) r.joiners.wait(Deadline::never());
+    while (!members_[i].has_finished()) r.joiners.wait(Deadline::never(), WaitKind::join, &r);
   }
 }
 

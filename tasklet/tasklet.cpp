@@ -62,7 +62,7 @@ void Tasklet::sleep(Timeout t) {
   const Deadline d = Deadline::from(t);
   Wake w;
   do {
-    w = park(d);
+    w = park(d, WaitKind::sleep);
   } while (w == Wake::ready);  // nobody wakes a sleeper but its deadline or a kill
   if (w == Wake::killed) throw TaskletExit{};
   if (d.from_scope()) throw_timeout(d, "sleep");
@@ -79,7 +79,7 @@ bool detail::rest_sleep(Timeout t) {
     Tasklet::sleep(t);
     return false;
   }
-  const Wake w = detail::rest_on(*self.loop, self, d);
+  const Wake w = detail::rest_on(*self.loop, self, d, WaitKind::sleep);
   if (w == Wake::killed) throw TaskletExit{};
   return w == Wake::none;
 }

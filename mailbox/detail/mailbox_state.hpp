@@ -44,6 +44,7 @@ class MailboxState final : public TaskletExtension {
 
   TaskletRecord& owner() const noexcept { return owner_; }
   std::size_t size() const noexcept { return size_; }
+  std::size_t pending() const noexcept override { return size_; }
   std::size_t limit() const noexcept { return limit_; }
   bool full() const noexcept { return limit_ != 0 && size_ >= limit_; }
 
@@ -80,7 +81,7 @@ class MailboxState final : public TaskletExtension {
   // Precondition: the owner is the running tasklet.
   Wake wait_pending(std::size_t n, const Deadline& d) noexcept {
     want_ = n;
-    const Wake w = park_on(*owner_.loop, owner_, d);
+    const Wake w = park_on(*owner_.loop, owner_, d, WaitKind::receive, nullptr);
     want_ = 0;
     return w;
   }
@@ -88,7 +89,7 @@ class MailboxState final : public TaskletExtension {
   // (rest: return to the entry now), Wake::killed.
   Wake rest_pending() noexcept {
     want_ = 1;
-    const Wake w = rest_on(*owner_.loop, owner_, Deadline::never());
+    const Wake w = rest_on(*owner_.loop, owner_, Deadline::never(), WaitKind::receive);
     if (w != Wake::none) want_ = 0;
     return w;
   }
@@ -102,7 +103,7 @@ class MailboxState final : public TaskletExtension {
   Wake wait_room(const Deadline& d, WaitList::Place& place) {
     if (!senders_) senders_ = std::make_shared<WaitList>();
     const std::shared_ptr<WaitList> keep = senders_;
-    return keep->wait(d, place);
+    return keep->wait(d, place, nullptr, WaitKind::send, &owner_);
   }
 
   // The door for other threads, made on first use.

@@ -159,6 +159,14 @@ inline EhGlobals* eh_globals() noexcept {
 #endif
 #endif
 
+// How far below its frame's stack pointer jump() leaves the switch's own
+// frame (the red zone it steps over), for the unwinder (backtrace.cpp).
+#ifdef WEFT_JUMP_ASM
+inline constexpr std::size_t kSwitchRedZone = 128;
+#else
+inline constexpr std::size_t kSwitchRedZone = 0;
+#endif
+
 inline fcontext::Transfer jump(void* to, void* data) noexcept {
 #ifdef WEFT_JUMP_ASM
   register void* rdi asm("rdi") = to;

@@ -35,6 +35,8 @@ enum class FiberState : std::uint8_t {
 // per layer: made by its layer on first use, destroyed when the tasklet finishes.
 struct TaskletExtension {
   virtual ~TaskletExtension() = default;
+  // Messages waiting in it, for the dump (the mailbox's slot says; others 0).
+  virtual std::size_t pending() const noexcept { return 0; }
 };
 enum class TaskletSlot : unsigned { mailbox, locals, count };
 
@@ -54,7 +56,14 @@ struct Fiber {
   bool ending = false;            // its tasklet is finishing: its slots (ext) are going
   bool resting = false;           // parked without a stack: when woken, its body runs again from
                                   // its entry on a new stack (see rest_on)
-  std::size_t rq_slot = 0;        // position in the run queue while queued
+  WaitKind wait_kind = WaitKind::other;  // while parked: what it waits on (see park())
+  std::uint32_t parked_at = 0;    // while parked: the loop's coarse clock when it parked
+                                  // (Loop::coarse_now; these two sit in what was padding)
+  union {
+    std::size_t rq_slot = 0;      // position in the run queue while queued
+    const void* wait_on;          // while parked (never queued then): what wait_kind names.
+                                  // Shares the slot so the record does not grow.
+  };
   TimerNode timer;                // armed at or before park_deadline while parked with one; may
                                   // stay armed after an earlier wake-up (re-used by the next park)
   std::int64_t park_deadline = kNever;  // the current park's deadline (loop clock, ns)

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "sched/detail/remote.hpp"
+#include "sched/detail/watchdog.hpp"
 #include "sched/detail/worker_pool.hpp"
 #include "sched/errors.hpp"
 #include "sched/extension.hpp"
@@ -24,7 +25,17 @@ thread_local constinit Loop* tls_loop __attribute__((tls_model("initial-exec")))
 namespace {
 
 void on_quit_signal(void* owner, int signo) noexcept {
-  static_cast<Loop*>(owner)->quit(128 + signo);
+  auto* loop = static_cast<Loop*>(owner);
+  // A program whose main has ended is kept alive by what is left: say what.
+  if (loop->main_done() && !loop->quitting() && loop->hooks().report != nullptr) {
+    loop->hooks().report(Report::quit_signal, signo);
+  }
+  loop->quit(128 + signo);
+}
+
+void on_sigquit(void* owner, int) noexcept {
+  auto* loop = static_cast<Loop*>(owner);
+  if (loop->hooks().report != nullptr) loop->hooks().report(Report::sigquit, SIGQUIT);
 }
 
 }  // namespace
@@ -79,6 +90,9 @@ Loop::Loop(const LoopHooks& hooks, LogHandler log, bool handle_signals, std::siz
   main_.is_tasklet = false;
   main_.state = FiberState::running;
   main_.daemon = true;
+  coarse_now_ = static_cast<std::uint32_t>(clock_ns() >> kCoarseShift);
+  linger_.node.fire = &on_linger;
+  linger_.loop = this;
   poller_ = std::make_unique<Poller>(*this);
   remote_ = std::make_shared<Remote>();
   remote_->poller = poller_.get();
@@ -95,6 +109,10 @@ Loop::~Loop() {
   close_remote();
   workers_.reset();
   for (unsigned i = static_cast<unsigned>(ExtSlot::count); i-- > 0;) ext_[i].reset();
+  if (sigquit_ != nullptr) {
+    poller_->signal_destroy(sigquit_);
+    ::sigaction(SIGQUIT, &saved_sigquit_, nullptr);
+  }
   if (sigint_ != nullptr) {
     poller_->signal_destroy(sigterm_);
     poller_->signal_destroy(sigint_);
@@ -225,6 +243,7 @@ void Loop::leave_stack() noexcept {
     next = pick_next();
   }
   if (self->canary != nullptr) check_stack(*self);
+  beat();
   zombie_ = self;  // its stack goes back after the switch (reap_zombie)
   next->state = FiberState::running;
   current_ = next;
@@ -394,6 +413,12 @@ void Loop::quit(int code) noexcept {
 }
 
 int Loop::run() {
+  struct StopWatchdog {  // before the teardown: killing what is left is not a hold
+    std::unique_ptr<Watchdog>& w;
+    ~StopWatchdog() { w.reset(); }
+  };
+  {
+  StopWatchdog stop{watchdog_};
   while (keep_running()) {
     poll_once(runq_.empty());
     fire_timers();
@@ -404,15 +429,22 @@ int Loop::run() {
     if (f->state == FiberState::created && !start(*f)) continue;
     switch_to(*f);
   }
+  }
+  timers_.disarm(linger_.node);
   teardown();
   return exit_code_;
 }
 
 void Loop::poll_once(bool block) {
-  struct Stamp {  // when the poll ended, for pick_next_slow's interval
-    std::int64_t& at;
-    ~Stamp() { at = real_clock_ns(); }
-  } stamp{last_poll_ns_};
+  struct Stamp {  // when the poll ended: pick_next_slow's interval (real time), parks' stamps
+    Loop& loop;
+    ~Stamp() {
+      loop.last_poll_ns_ = real_clock_ns();
+      loop.coarse_now_ = static_cast<std::uint32_t>(clock_ns() >> kCoarseShift);
+      loop.pulse_.polling.store(false, std::memory_order_relaxed);
+    }
+  } stamp{*this};
+  ++counters_.polls;
   std::int64_t wait = 0;
   if (block) {
     bool more = stacks_.trim(kTrimStacks);
@@ -423,10 +455,14 @@ void Loop::poll_once(bool block) {
   if (block) {
     if (TimerNode* t = timers_.top()) {
       wait = std::max<std::int64_t>(0, t->deadline - clock_ns());
+      if (t == &linger_.node && timers_.size() == 1) check_deadlock();
     } else {
       wait = INT64_MAX;
+      check_deadlock();
     }
   }
+  if (quit_) wait = 0;  // a report's handler may have called quit()
+  if (wait != 0) pulse_.polling.store(true, std::memory_order_relaxed);
   poller_->poll(wait);
 }
 
@@ -451,7 +487,57 @@ void Loop::fire_timers() noexcept {
   // Only what was armed before this round: a callback that re-arms for a time
   // already passed fires in the next round, not in an endless loop here.
   const std::uint64_t limit = timers_.next_seq();
-  while (TimerNode* n = timers_.pop_expired(now, limit)) n->fire(*n);
+  while (TimerNode* n = timers_.pop_expired(now, limit)) {
+    ++counters_.timers_fired;
+    n->fire(*n);
+  }
+}
+
+void Loop::check_deadlock() noexcept {
+  if (deadlock_reported_ || quit_ || live_nondaemon_ == 0 || hooks_.report == nullptr) return;
+  // What could still wake a parked tasklet: an fd or signal wait or a Timer
+  // (live watchers), a post or a message from another thread (someone else
+  // holds the door: a LoopRef, an Address, a worker with a job).
+  if (counters_.live_watchers != 0) return;
+  if (remote_.use_count() > 1 + (workers_ ? 1 : 0)) return;
+  for (const Fiber* f = live_.front(); f != nullptr; f = f->live_next) {
+    if (f->state == FiberState::parked && f->wait_kind == WaitKind::to_thread) return;
+  }
+  deadlock_reported_ = true;
+  hooks_.report(Report::deadlock, 0);
+}
+
+void Loop::main_finished() noexcept {
+  main_done_ = true;
+  // main, ending, is still counted.
+  const std::size_t others = live_nondaemon_ - (current_->daemon ? 0 : 1);
+  if (others == 0 || quit_ || hooks_.report == nullptr) return;
+  hooks_.report(Report::main_returned, 0);
+  if (linger_delay_ns_ >= 0) {
+    try {
+      timers_.arm(linger_.node, clock_ns() + linger_delay_ns_);
+    } catch (...) {  // no room in the heap: no later report
+    }
+  }
+}
+
+void Loop::on_linger(TimerNode& n) noexcept {
+  Loop& loop = *reinterpret_cast<LingerTimer*>(&n)->loop;
+  if (loop.live_nondaemon_ > 0 && !loop.quit_) loop.hooks_.report(Report::main_lingers, 0);
+}
+
+void Loop::dump_on_sigquit() {
+  if (sigquit_ != nullptr) return;
+  ::sigaction(SIGQUIT, nullptr, &saved_sigquit_);
+  sigquit_ = poller_->signal_create(SIGQUIT, on_sigquit, this, true);
+}
+
+void Loop::start_watchdog(std::int64_t threshold_ns) {
+  watchdog_ = std::make_unique<Watchdog>(*this, threshold_ns);
+}
+
+std::int64_t Loop::max_run_ns() const noexcept {
+  return pulse_.max_run_ns.load(std::memory_order_relaxed);
 }
 
 void Loop::drain_remote() noexcept {

@@ -13,6 +13,7 @@
 
 #include <signal.h>
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <exception>
@@ -32,6 +33,7 @@ namespace weft::detail {
 struct Remote;
 class LoopGroup;
 class WorkerPool;
+class Watchdog;
 
 // Fresh reading of the loop clock (steady_clock), ns.
 std::int64_t clock_ns() noexcept;
@@ -40,6 +42,16 @@ std::int64_t real_clock_ns() noexcept;
 
 struct LoopCounters {
   std::size_t live_watchers = 0;  // fd/signal waits and Timers created by weft code
+  std::uint64_t polls = 0;        // polls for IO, deadlines and signals
+  std::uint64_t timers_fired = 0; // deadlines that passed (park deadlines and Timers)
+};
+
+// What the loop's pulse says to the blocked-loop watchdog (another thread):
+// written by the loop thread only, with relaxed stores (a plain store on x86).
+struct LoopPulse {
+  std::atomic<std::uint64_t> switches{0};  // context switches so far
+  std::atomic<bool> polling{false};        // blocked in the poller (not holding the loop)
+  std::atomic<std::int64_t> max_run_ns{0}; // written by the watchdog: the longest hold seen
 };
 
 class Loop {
@@ -132,6 +144,31 @@ class Loop {
   const LoopHooks& hooks() const noexcept { return hooks_; }
   const LogHandler& log_handler() const noexcept { return log_; }
   LoopCounters& counters() noexcept { return counters_; }
+  LoopPulse& pulse() noexcept { return pulse_; }
+  // The loop clock when it last polled, in units of 2^20 ns (about a
+  // millisecond), wrapping: what a park stamps (Fiber::parked_at) instead of
+  // reading the clock.
+  std::uint32_t coarse_now() const noexcept { return coarse_now_; }
+  static constexpr int kCoarseShift = 20;
+
+  // ---- seeing inside (docs/observe.md)
+  // SIGQUIT calls hooks().report(Report::sigquit). Call before run().
+  void dump_on_sigquit();
+  // Starts the blocked-loop watchdog: a thread that reports a context which
+  // has held the loop for threshold_ns without switching. Call before run().
+  void start_watchdog(std::int64_t threshold_ns);
+  Watchdog* watchdog() const noexcept { return watchdog_.get(); }
+  // Longest hold of the loop the watchdog has seen, ns (0 without it).
+  std::int64_t max_run_ns() const noexcept;
+  // Messages below `level` are dropped before the log handler.
+  void set_log_level(LogLevel level) noexcept { log_level_ = level; }
+  LogLevel log_level() const noexcept { return log_level_; }
+  // After main ended with non-daemon tasklets left: report at once
+  // (Report::main_returned) and, if they are still alive after delay_ns,
+  // again (Report::main_lingers). delay_ns < 0: never.
+  void main_finished() noexcept;
+  void set_linger_report(std::int64_t delay_ns) noexcept { linger_delay_ns_ = delay_ns; }
+  bool main_done() const noexcept { return main_done_; }
   std::size_t live_fibers() const noexcept { return live_.size(); }
   std::size_t live_nondaemon() const noexcept { return live_nondaemon_; }
   const LiveList& live() const noexcept { return live_; }
@@ -187,8 +224,14 @@ class Loop {
     if (self->canary != nullptr) check_stack_pointer(*self);
     next.state = FiberState::running;
     current_ = &next;
+    beat();
     switch_context(self->ctx, next.ctx);
     after_switch();
+  }
+  // Counts a switch (loop_stats, the watchdog): a load, an add and a store.
+  void beat() noexcept {
+    pulse_.switches.store(pulse_.switches.load(std::memory_order_relaxed) + 1,
+                          std::memory_order_relaxed);
   }
   void set_quit() noexcept {
     quit_ = true;
@@ -218,6 +261,10 @@ class Loop {
   // The next fiber of the run queue (seeded order when a seed is set).
   Fiber* take_next() noexcept;
   std::uint64_t next_random() noexcept;
+  // Before the loop blocks with no deadline: report the tasklets that nothing
+  // can wake (no timer, fd, signal, worker or other thread can reach them).
+  void check_deadlock() noexcept;
+  static void on_linger(TimerNode& n) noexcept;
   void fire_timers() noexcept;
   void teardown() noexcept;
   // An unguarded stack at a switch away from it: its stack pointer must lie
@@ -247,6 +294,19 @@ class Loop {
   AltSignalStack alt_stack_;  // where the guard-page overflow handler runs
   StackPool stacks_;
   LoopCounters counters_;
+  LoopPulse pulse_;
+  std::uint32_t coarse_now_ = 0;
+  LogLevel log_level_ = LogLevel::debug;
+  bool main_done_ = false;
+  bool deadlock_reported_ = false;
+  std::int64_t linger_delay_ns_ = -1;
+  struct LingerTimer {    // Report::main_lingers, armed by main_finished
+    TimerNode node;       // first: on_linger finds the loop from it
+    Loop* loop = nullptr;
+  } linger_;
+  std::unique_ptr<Watchdog> watchdog_;
+  Poller::Signal* sigquit_ = nullptr;
+  struct sigaction saved_sigquit_ {};
   std::unique_ptr<Poller> poller_;
   std::shared_ptr<Remote> remote_;
   std::unique_ptr<WorkerPool> workers_;

@@ -19,6 +19,15 @@ extern thread_local constinit Loop* tls_loop __attribute__((tls_model("initial-e
 
 // What the layer that makes fibers (tasklet/) provides to the scheduler. All
 // called on the loop thread.
+// What the loop asks the tasklet layer to tell (LoopHooks::report).
+enum class Report {
+  sigquit,        // SIGQUIT with DispatchOptions::dump_on_sigquit: the dump, to stderr
+  deadlock,       // the loop would block forever: the parked tasklets nothing can wake
+  main_returned,  // main ended and non-daemon tasklets keep dispatch() running (debug)
+  main_lingers,   // the same, still, after the linger delay (info)
+  quit_signal,    // SIGINT/SIGTERM ends dispatch() after main ended: what was alive
+};
+
 struct LoopHooks {
   // The fiber's body, run on its own stack at its first switch-in. Returns
   // when the fiber is done; the loop then switches away from it for good.
@@ -35,6 +44,9 @@ struct LoopHooks {
   // Housekeeping when the loop is about to block (trimming pooled records).
   // Returns true when more is left to do: the loop then polls without blocking.
   bool (*idle)() noexcept = nullptr;
+  // Tells what the loop's tasklets are doing, in the loop's own context (see
+  // Report). `arg`: the signal number for Report::quit_signal.
+  void (*report)(Report why, int arg) noexcept = nullptr;
 };
 
 // One slot per layer; torn down with the loop, in reverse slot order.

@@ -1,12 +1,17 @@
 #include "tasklet/detail/runtime.hpp"
 
+#include <unistd.h>
+
+#include <csignal>
 #include <cstdlib>
 #include <memory>
+#include <sstream>
 #include <new>
 #include <stdexcept>
 
 #include "sched/errors.hpp"
 #include "sched/log.hpp"
+#include "tasklet/detail/dump_lines.hpp"
 #include "tasklet/detail/record_pool.hpp"
 #include "tasklet/detail/tree.hpp"
 #include "tasklet/extension.hpp"
@@ -40,6 +45,7 @@ void finish(TaskletRecord& r) noexcept {
   r.ending = true;  // a message destroyed below cannot send a new one to r
   for (auto& e : r.ext) e.reset();
   detach_from_tree(r);
+  if (__builtin_expect(r.is_main, 0)) main_finished();
   r.joiners.notify_one(true);  // the first joiner runs next (see run_next)
   r.joiners.notify_all();
 }
@@ -112,8 +118,50 @@ bool hook_idle() noexcept {
   return rt != nullptr && rt->records.trim(kKeepRecordBytes, kTrimRecordChunks);
 }
 
+// Tasklets listed in a report (the dump itself lists up to DumpOptions::limit).
+constexpr std::size_t kReportList = 20;
+
+void hook_report(Report why, int arg) noexcept {
+  try {
+    switch (why) {
+      case Report::sigquit: {
+        std::ostringstream out;
+        DumpOptions options;
+        options.backtraces = true;
+        write_dump(out, options);
+        const std::string text = out.str();
+        ssize_t ignored = write_without_sigpipe(STDERR_FILENO, text.data(), text.size());
+        (void)ignored;
+        return;
+      }
+      case Report::deadlock:
+        log(LogLevel::warning,
+            "deadlock: dispatch() cannot end: its non-daemon tasklets are parked and nothing "
+            "can wake them (no timer, fd, signal, worker thread or other thread can reach "
+            "them):\n" + tasklet_list(true, kReportList));
+        return;
+      case Report::main_returned:
+        log(LogLevel::debug, "main has returned; dispatch() goes on while these run:\n" +
+                                 tasklet_list(true, kReportList));
+        return;
+      case Report::main_lingers:
+        log(LogLevel::info, "main returned a while ago and dispatch() still goes on for:\n" +
+                                tasklet_list(true, kReportList));
+        return;
+      case Report::quit_signal:
+        log(LogLevel::warning, std::string(arg == SIGINT ? "SIGINT" : arg == SIGTERM ? "SIGTERM"
+                                                                                     : "a signal") +
+                                   " ends dispatch() after main returned; these were still "
+                                   "alive and are unwound now:\n" +
+                                   tasklet_list(true, kReportList));
+        return;
+    }
+  } catch (...) {  // out of memory while reporting: nothing more to do
+  }
+}
+
 constexpr LoopHooks kHooks{&hook_run, &hook_finish_unrun, &hook_release, &hook_describe,
-                           &hook_idle};
+                           &hook_idle, &hook_report};
 
 // A readable name for a callable type: named classes only (not lambdas,
 // function pointers, std::function or binders).
@@ -214,7 +262,7 @@ void JoinWait::wait(TaskletRecord& r) {
   }
   run_next(*r.loop, r);
   while (r.state != FiberState::finished) {
-    Wake w = r.joiners.wait(deadline_);
+    Wake w = r.joiners.wait(deadline_, WaitKind::join, &r);
     if (w != Wake::ready) check_wake(w, deadline_, "join of tasklet '" + name_of(r) + "'");
   }
 }

@@ -4,6 +4,9 @@
 // tolerance, count live payloads, look for text in a message, and kill a
 // tasklet at a park.
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <exception>
 #include <string>
@@ -60,6 +63,41 @@ struct LogCapture {
     for (const auto& l : lines) n += l.find(needle) != std::string::npos;
     return n;
   }
+};
+
+// Sends what the process writes to stderr (fd 2) into a pipe while alive;
+// text() restores stderr and returns what was written. For what weft writes
+// to stderr itself (the SIGQUIT dump, the blocked-loop watchdog).
+class StderrCapture {
+ public:
+  StderrCapture() {
+    REQUIRE(::pipe2(pipe_, O_CLOEXEC) == 0);
+    ::fcntl(pipe_[1], F_SETPIPE_SZ, 1 << 20);  // never full before text() reads it
+    ::fcntl(pipe_[0], F_SETFL, O_NONBLOCK);
+    saved_ = ::dup(STDERR_FILENO);
+    REQUIRE(::dup2(pipe_[1], STDERR_FILENO) == STDERR_FILENO);
+  }
+  ~StderrCapture() { text(); }
+  StderrCapture(const StderrCapture&) = delete;
+  StderrCapture& operator=(const StderrCapture&) = delete;
+
+  std::string text() {
+    if (saved_ >= 0) {
+      ::dup2(saved_, STDERR_FILENO);
+      ::close(saved_);
+      ::close(pipe_[1]);
+      saved_ = -1;
+      char buf[4096];
+      for (ssize_t n; (n = ::read(pipe_[0], buf, sizeof buf)) > 0;) text_.append(buf, n);
+      ::close(pipe_[0]);
+    }
+    return text_;
+  }
+
+ private:
+  int pipe_[2] = {-1, -1};
+  int saved_ = -1;
+  std::string text_;
 };
 
 // A payload that counts its live instances, so a test can check that no
