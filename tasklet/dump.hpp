@@ -14,6 +14,8 @@
 // parked: what it waits on and the target), then after "; " how long it has
 // waited, its deadline, its mailbox length and its stack use. Loop thread only.
 
+#include "weft/sched/config.hpp"
+
 #include <cstddef>
 #include <iosfwd>
 #include <string>
