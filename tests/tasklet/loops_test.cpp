@@ -36,6 +36,12 @@ int run_loops(std::size_t n, F&& body, weft::DispatchOptions options = {}) {
   return code;
 }
 
+// Counts, in its destructor, a main that has unwound (killed at quit or signal).
+struct CountUnwind {
+  std::atomic<int>& n;
+  ~CountUnwind() { ++n; }
+};
+
 // A skynet tree of `leaves` leaves (10 children per node, depth first by join).
 long long skynet(long long num, long long size) {
   if (size == 1) return num;
@@ -111,10 +117,7 @@ TEST_CASE("quit() on one loop ends every loop with its code, unwinding what stil
   std::atomic<int> unwound{0};
   const auto start = std::chrono::steady_clock::now();
   const int code = run_loops(2, [&](std::size_t i) {
-    struct Unwind {
-      std::atomic<int>& n;
-      ~Unwind() { ++n; }
-    } u{unwound};
+    CountUnwind u{unwound};
     if (i == 1) {
       weft::Tasklet::sleep(0.02);
       weft::quit(7);
@@ -259,10 +262,7 @@ TEST_CASE("skynet with 1M leaves on each of 2 loops") {
 TEST_CASE("SIGTERM with two loops busy ends both with 143") {
   std::atomic<int> unwound{0};
   const int code = run_loops(2, [&](std::size_t i) {
-    struct Unwind {
-      std::atomic<int>& n;
-      ~Unwind() { ++n; }
-    } u{unwound};
+    CountUnwind u{unwound};
     if (i == 1) {
       std::thread([] {
         std::this_thread::sleep_for(50ms);
