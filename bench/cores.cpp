@@ -3,6 +3,17 @@
 //   cores_yield   a yield storm: 100 tasklets per loop yielding in turn (yields/s)
 //   cores_skynet  skynet with 1M leaves, its ten subtrees spread over the loops
 //                 with spawn_on (leaves/s)
+//   cores_ceiling what the machine gives, on 1 thread and on N threads (ops/s):
+//                 impl "alu_<T>" a dependent multiply-add chain (no memory
+//                 traffic), impl "switch_<T>" raw Boost.Context switches over a
+//                 ring of 100 fibers per thread (the yield storm without a
+//                 runtime). On a VM whose vCPUs share physical cores, N
+//                 threads give less than N times one thread, most of all for
+//                 switching (loads, stores, branches), and no runtime can
+//                 scale past the switch ratio
+//   cores_threads the yield storm on N plain std::threads each running its own
+//                 weft::dispatch(): the same loops without dispatch_loops' group
+//                 (impl "threads_<N>"), to show what the group costs
 //   cores_call    a round trip of Address::call<int> from a tasklet on loop 0 to
 //                 a receiver on loop 1 (ns); floors: two threads handing a value
 //                 back and forth through eventfds (each blocks until woken, as
@@ -23,6 +34,8 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <boost/context/fiber.hpp>
 
 #include "bench/bench_util.hpp"
 #include "mailbox/address.hpp"
@@ -55,6 +68,73 @@ double yield_storm(long loops, long total) {
     for (auto& t : ts) weft::Tasklet::join(t);
   }, quiet());
   return static_cast<double>(each * kTasklets * loops) / bench::seconds_since(t0);
+}
+
+// The yield storm on N std::threads, each its own dispatch(), no group.
+double yield_threads(long loops, long total) {
+  constexpr long kTasklets = 100;
+  const long each = total / loops / kTasklets;
+  const auto t0 = std::chrono::steady_clock::now();
+  std::vector<std::thread> threads;
+  for (long l = 0; l < loops; ++l) {
+    threads.emplace_back([each] {
+      weft::dispatch([each] {
+        std::vector<weft::Tasklet> ts;
+        for (long k = 0; k < kTasklets; ++k) {
+          ts.push_back(weft::Tasklet::spawn([each] {
+            for (long i = 0; i < each; ++i) weft::Tasklet::yield_();
+          }));
+        }
+        for (auto& t : ts) weft::Tasklet::join(t);
+      }, quiet());
+    });
+  }
+  for (auto& t : threads) t.join();
+  return static_cast<double>(each * kTasklets * loops) / bench::seconds_since(t0);
+}
+
+// A dependent chain of multiply-adds per thread: no memory traffic, nothing
+// shared, so its scaling is the machine's.
+double ceiling(long threads, long total) {
+  const long each = total / threads;
+  std::atomic<std::uint64_t> sink{0};
+  const auto t0 = std::chrono::steady_clock::now();
+  std::vector<std::thread> ts;
+  for (long t = 0; t < threads; ++t) {
+    ts.emplace_back([each, t, &sink] {
+      std::uint64_t x = static_cast<std::uint64_t>(t) + 1;
+      for (long i = 0; i < 20 * each; ++i) x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+      sink.fetch_add(x, std::memory_order_relaxed);
+    });
+  }
+  for (auto& t : ts) t.join();
+  return static_cast<double>(20 * each * threads) / bench::seconds_since(t0);
+}
+
+// Raw Boost.Context: each thread resumes its 100 fibers in turn, each fiber
+// switching straight back; ops are switches into a fiber.
+double raw_switch(long threads, long total) {
+  constexpr long kFibers = 100;
+  const long each = total / threads / kFibers;
+  const auto t0 = std::chrono::steady_clock::now();
+  std::vector<std::thread> ts;
+  for (long t = 0; t < threads; ++t) {
+    ts.emplace_back([each] {
+      namespace ctx = boost::context;
+      std::vector<ctx::fiber> fs;
+      for (long k = 0; k < kFibers; ++k) {
+        fs.emplace_back([each](ctx::fiber&& back) {
+          for (long i = 0; i < each; ++i) back = std::move(back).resume();
+          return std::move(back);
+        });
+      }
+      for (long i = 0; i <= each; ++i) {
+        for (auto& f : fs) f = std::move(f).resume();
+      }
+    });
+  }
+  for (auto& t : ts) t.join();
+  return static_cast<double>(each * kFibers * threads) / bench::seconds_since(t0);
 }
 
 long node(long num, long size) {
@@ -153,6 +233,11 @@ double spin_round_trip(long n) {
 
 double yield_1(long w) { return yield_storm(1, w); }
 double yield_n(long w) { return yield_storm(g_loops, w); }
+double threads_n(long w) { return yield_threads(g_loops, w); }
+double ceiling_1(long w) { return ceiling(1, w); }
+double ceiling_n(long w) { return ceiling(g_loops, w); }
+double switch_1(long w) { return raw_switch(1, w); }
+double switch_n(long w) { return raw_switch(g_loops, w); }
 double skynet_1(long w) { return skynet_split(1, w); }
 double skynet_n(long w) { return skynet_split(g_loops, w); }
 
@@ -171,10 +256,32 @@ int main(int argc, char** argv) {
   }
   const std::string target = "on 2 cores, " + n_name + " >= 1.8x weft_1";
 
-  auto y = bench::measure(args, {{n_name, yield_n}, {"weft_1", yield_1}},
-                          static_cast<long>(20'000'000 * args.scale));
+  // The storm and its ceilings alternate run by run, so that the machine's
+  // moods fall on both alike.
+  const std::string t_name = "threads_" + std::to_string(g_loops);
+  const std::string alu_n = "alu_" + std::to_string(g_loops);
+  const std::string sw_n = "switch_" + std::to_string(g_loops);
+  const long storm = static_cast<long>(20'000'000 * args.scale);
+  auto y = bench::measure(args,
+                          {{n_name, yield_n},
+                           {"weft_1", yield_1},
+                           {t_name, threads_n},
+                           {sw_n, switch_n},
+                           {"switch_1", switch_1},
+                           {alu_n, ceiling_n},
+                           {"alu_1", ceiling_1}},
+                          storm);
   bench::report(args, "cores_yield", "ops/s", "yield storm, 100 tasklets per loop, wall time",
-                {n_name, "weft_1"}, y, false, target.c_str());
+                {n_name, "weft_1"}, {y[0], y[1]}, false, target.c_str());
+  bench::report(args, "cores_threads", "ops/s",
+                "yield storm: dispatch_loops vs N threads each running its own dispatch()",
+                {n_name, t_name}, {y[0], y[2]}, false, "what the group costs: ratio ~1");
+  bench::report(args, "cores_ceiling", "ops/s",
+                "the machine: raw Boost.Context switches, 100 fibers per thread",
+                {sw_n, "switch_1"}, {y[3], y[4]}, false,
+                "weft_N / weft_1 cannot beat switch_N / switch_1");
+  bench::report(args, "cores_ceiling", "ops/s", "the machine: a multiply-add chain per thread",
+                {alu_n, "alu_1"}, {y[5], y[6]}, false, "N threads on N real cores: ~N");
 
   auto s = bench::measure(args, {{n_name, skynet_n}, {"weft_1", skynet_1}},
                           args.scale < 1 ? 100'000 : 1'000'000);
