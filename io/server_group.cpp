@@ -132,7 +132,7 @@ void ServerGroup::join(Timeout t) {
   const Deadline d = Deadline::from(t);
   for (const auto& r : g.runners) {
     try {
-      r.join(Timeout(std::chrono::nanoseconds(d.is_never() ? INT64_MAX : d.ns() - detail::clock_ns())));
+      r.join(d);
     } catch (const JoinError&) {
     }
   }

@@ -2,6 +2,7 @@
 
 #include "sched/log.hpp"
 #include "sched/park.hpp"
+#include "tasklet/detail/record.hpp"
 #include "tasklet/join_error.hpp"
 
 namespace weft::detail {
@@ -20,6 +21,11 @@ std::exception_ptr cross_not_started(const LoopRef& loop) noexcept {
   }
 }
 
+std::exception_ptr cross_dropped(const TaskletRecord* record) noexcept {
+  if (record->error) return record->error;
+  return std::make_exception_ptr(TaskletExit{});
+}
+
 CrossTaskletState::~CrossTaskletState() {
   if (!error || observed.load(std::memory_order_relaxed)) return;
   try {
@@ -34,7 +40,15 @@ CrossTaskletState::~CrossTaskletState() {
 void await_cross(CrossTaskletState& s, Timeout timeout) {
   if (!s.done.is_set()) {
     current_fiber("LoopTasklet::join()");
-    const Deadline d = Deadline::from(timeout);
+    await_cross(s, Deadline::from(timeout));
+    return;
+  }
+  await_cross(s, Deadline::never());
+}
+
+void await_cross(CrossTaskletState& s, const Deadline& d) {
+  if (!s.done.is_set()) {
+    current_fiber("LoopTasklet::join()");
     check_wake(s.done.wait(d), d, "join of " + s.who);
   }
   if (s.error) {

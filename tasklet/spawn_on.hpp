@@ -22,6 +22,7 @@
 
 #include "weft/sched/cross_event.hpp"
 #include "weft/sched/loop.hpp"
+#include "weft/sched/park.hpp"
 #include "weft/tasklet/tasklet.hpp"
 
 namespace weft {
@@ -45,6 +46,9 @@ struct CrossTaskletState {
   std::exception_ptr error;  // written before `done` is set
   std::atomic<bool> taken{false};  // a move-only result was moved out
   std::atomic<bool> observed{false};  // a join saw the error
+  // The tasklet, once spawned (target-loop side only; valid while its
+  // callable, which holds the CrossGuard, lives).
+  const detail::TaskletRecord* record = nullptr;
 };
 
 template <class R>
@@ -59,10 +63,18 @@ std::string cross_tasklet_name(const LoopRef& loop, const std::string& name);
 std::exception_ptr cross_not_started(const LoopRef& loop) noexcept;
 // Waits for s (see LoopTasklet::join) and throws its error as a JoinError.
 void await_cross(CrossTaskletState& s, Timeout timeout);
+void await_cross(CrossTaskletState& s, const Deadline& d);
 [[noreturn]] void throw_cross_taken(const CrossTaskletState& s);
 
-// Ends the state as killed when the tasklet's callable is dropped without
-// having finished it (killed before it ran, or its loop ended).
+// The error a tasklet's record holds when its callable is dropped unfinished:
+// TaskletExit when it was killed before it ran or its loop ended, the stack
+// pool's std::bad_alloc when it could not start.
+std::exception_ptr cross_dropped(const TaskletRecord* record) noexcept;
+
+// Ends the state with the tasklet's error when its callable is dropped without
+// having finished it (killed before it ran, its loop ended, no stack). Not
+// while the tasklet is being made: when spawning it fails, the spawn's own
+// error is what the handle reports.
 struct CrossGuard {
   std::shared_ptr<CrossTaskletState> st;
   explicit CrossGuard(std::shared_ptr<CrossTaskletState> s) noexcept : st(std::move(s)) {}
@@ -70,7 +82,7 @@ struct CrossGuard {
   CrossGuard(const CrossGuard&) = delete;
   CrossGuard& operator=(const CrossGuard&) = delete;
   ~CrossGuard() {
-    if (st) st->fail(std::make_exception_ptr(TaskletExit{}));
+    if (st && st->record) st->fail(cross_dropped(st->record));
   }
 };
 
@@ -93,6 +105,23 @@ class LoopTasklet {
   R join(Timeout timeout = weft::current) const {
     if (!st_) throw std::logic_error("weft: join() of an empty LoopTasklet");
     detail::await_cross(*st_, timeout);
+    return result();
+  }
+  // The same, up to an absolute deadline (Deadline::from a Timeout): for one
+  // deadline over several joins.
+  R join(const Deadline& deadline) const {
+    if (!st_) throw std::logic_error("weft: join() of an empty LoopTasklet");
+    detail::await_cross(*st_, deadline);
+    return result();
+  }
+  // True once it has finished (or can no longer run). Thread-safe.
+  bool has_finished() const noexcept { return st_ && st_->done.is_set(); }
+  // The loop it runs on.
+  const LoopRef& loop() const noexcept { return loop_; }
+  explicit operator bool() const noexcept { return st_ != nullptr; }
+
+ private:
+  R result() const {
     if constexpr (!std::is_void_v<R>) {
       if constexpr (std::is_copy_constructible_v<R>) {
         return *st_->value;
@@ -102,13 +131,6 @@ class LoopTasklet {
       }
     }
   }
-  // True once it has finished (or can no longer run). Thread-safe.
-  bool has_finished() const noexcept { return st_ && st_->done.is_set(); }
-  // The loop it runs on.
-  const LoopRef& loop() const noexcept { return loop_; }
-  explicit operator bool() const noexcept { return st_ != nullptr; }
-
- private:
   template <class F>
   friend auto spawn_on(const LoopRef& loop, F&& f, SpawnOptions options)
       -> LoopTasklet<detail::result_t<F>>;
@@ -152,7 +174,7 @@ auto spawn_on(const LoopRef& loop, F&& f, SpawnOptions options = {})
     auto st = start->st;
     detail::CrossGuard guard(st);
     try {
-      Tasklet::spawn(
+      Tasklet t = Tasklet::spawn(
           [st, guard = std::move(guard), fn = std::move(*start->fn)]() mutable {
             try {
               if constexpr (std::is_void_v<R>) {
@@ -172,6 +194,7 @@ auto spawn_on(const LoopRef& loop, F&& f, SpawnOptions options = {})
             st->done.set();
           },
           std::move(start->options));
+      st->record = t.record();
     } catch (...) {
       st->fail(std::current_exception());
     }

@@ -186,7 +186,10 @@ TEST_CASE("spawn_on: result, failure, kill, timeout") {
       return 1;
     });
     CHECK_THROWS_AS(slow.join(0.02), weft::TimeoutError);
+    const weft::Deadline passed = weft::Deadline::from(0.0);
+    CHECK_THROWS_AS(slow.join(passed), weft::TimeoutError);  // one deadline for many joins
     CHECK(slow.join(2.0) == 1);  // it kept running
+    CHECK(slow.join(passed) == 1);  // finished: a passed deadline does not matter
 
     auto killed = weft::spawn_on(other, [] {
       weft::Tasklet::current().kill();
@@ -202,6 +205,17 @@ TEST_CASE("spawn_on: result, failure, kill, timeout") {
     auto move_only = weft::spawn_on(other, [] { return std::make_unique<int>(5); });
     CHECK(*move_only.join(2.0) == 5);
     CHECK_THROWS_AS(move_only.join(), std::logic_error);
+
+    weft::SpawnOptions huge;  // no stack of 4 PiB: spawning itself fails there
+    huge.stack_size = std::size_t{1} << 52;
+    auto unspawnable = weft::spawn_on(other, [] { return 1; }, huge);
+    try {
+      unspawnable.join(2.0);
+      FAIL("no JoinError");
+    } catch (const weft::JoinError& e) {
+      CHECK_FALSE(e.killed());
+      CHECK_THROWS_AS(e.rethrow_cause(), std::bad_alloc);
+    }
 
     CHECK_THROWS_AS(weft::spawn_on(weft::LoopRef(), [] {}), std::logic_error);
     CHECK_THROWS_AS(weft::LoopTasklet<int>().join(), std::logic_error);
