@@ -110,7 +110,7 @@ bool out_of_resources(int err) {
 
 // Parks the acceptor on its wait list (until woken, or `d`); TaskletExit when killed.
 void acceptor_pause(ServerState& st, const Deadline& d) {
-  const Wake w = st.acceptor_wake.wait(d);
+  const Wake w = st.acceptor_wake.wait(d, WaitKind::server, &st);
   if (w == Wake::killed) throw TaskletExit{};
 }
 
@@ -332,7 +332,7 @@ void Server::stop(Timeout grace) {
     st.acceptor_wake.notify_all();
   }
   while (!st.conns.empty()) {
-    const Wake w = st.idle.wait(d);
+    const Wake w = st.idle.wait(d, WaitKind::server, &st);
     if (w == Wake::killed) throw TaskletExit{};
     if (w == Wake::timed_out) break;
   }
@@ -346,7 +346,7 @@ void Server::stop(Timeout grace) {
     }
   }
   while (!st.is_stopped()) {
-    const Wake w = st.stopped.wait(Deadline::never());
+    const Wake w = st.stopped.wait(Deadline::never(), WaitKind::server, &st);
     if (w == Wake::killed) throw TaskletExit{};
   }
 }
@@ -356,7 +356,7 @@ void Server::join(Timeout t) {
   const std::shared_ptr<ServerState> keep = state_;
   detail::LazyDeadline d(t);
   while (!keep->is_stopped()) {
-    const Wake w = keep->stopped.wait(d.get());
+    const Wake w = keep->stopped.wait(d.get(), WaitKind::server, keep.get());
     check_wake(w, d.get(), "join of " + keep->name);
   }
 }

@@ -194,7 +194,7 @@ NewTasklet allocate_tasklet(std::size_t body_size, std::size_t body_align) {
   const std::size_t size = body_offset(align) + body_size;
   void* block = over_aligned ? ::operator new(size, std::align_val_t(align))
                              : rt.records.allocate(size);
-  auto* r = new (block) TaskletRecord();
+  auto* r = new (block) TaskletRecord;  // default-init: the members initialise themselves (no zeroing first)
   if (over_aligned) r->block_align_log2 = static_cast<std::uint8_t>(__builtin_ctzl(align));
   r->id = rt.next_id++;
   return {r, static_cast<char*>(block) + body_offset(align)};

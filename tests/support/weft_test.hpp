@@ -137,6 +137,16 @@ void check_kill_during(const char* what, Park park) {
   CHECK(t.failed());
 }
 
+// Checks the stats of loops that have torn down: no tasklet, stack, watcher or
+// deadline left, nothing in the run queue.
+inline void check_clean(const weft::LoopStats& stats) {
+  CHECK_MESSAGE(stats.live_tasklets == 0, "leaked tasklets: " << stats.live_tasklets);
+  CHECK_MESSAGE(stats.live_stacks == 0, "leaked stacks: " << stats.live_stacks);
+  CHECK_MESSAGE(stats.live_watchers == 0, "leaked watchers: " << stats.live_watchers);
+  CHECK_MESSAGE(stats.pending_timers == 0, "leaked deadlines: " << stats.pending_timers);
+  CHECK_MESSAGE(stats.runnable == 0, "tasklets left in the run queue: " << stats.runnable);
+}
+
 // Runs body as the main tasklet of a fresh loop, rethrows what escaped it, and
 // checks that nothing leaked: live tasklets, stacks, watchers and deadlines are
 // all back to zero once the loop has torn down. Returns dispatch's exit code.
@@ -147,11 +157,7 @@ int run(F&& body, weft::DispatchOptions options = {}) {
   options.main_error = &error;
   options.stats_at_exit = &stats;
   int code = weft::dispatch(std::forward<F>(body), options);
-  CHECK_MESSAGE(stats.live_tasklets == 0, "leaked tasklets: " << stats.live_tasklets);
-  CHECK_MESSAGE(stats.live_stacks == 0, "leaked stacks: " << stats.live_stacks);
-  CHECK_MESSAGE(stats.live_watchers == 0, "leaked watchers: " << stats.live_watchers);
-  CHECK_MESSAGE(stats.pending_timers == 0, "leaked deadlines: " << stats.pending_timers);
-  CHECK_MESSAGE(stats.runnable == 0, "tasklets left in the run queue: " << stats.runnable);
+  check_clean(stats);
   if (error) std::rethrow_exception(error);
   return code;
 }

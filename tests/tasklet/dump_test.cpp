@@ -11,6 +11,7 @@
 
 #include "compat_twisted/deferred.hpp"
 #include "compat_twisted/inline_callbacks.hpp"
+#include "io/server.hpp"
 #include "mailbox/mailbox.hpp"
 #include "sched/fd_watch.hpp"
 #include "sched/to_thread.hpp"
@@ -139,6 +140,19 @@ TEST_CASE("the dump of a known tree, one tasklet parked in each kind of wait, ma
     lock.release();
     ::close(fds[0]);
     ::close(fds[1]);
+  });
+}
+
+TEST_CASE("a tasklet waiting for a server to stop is parked on the server") {
+  run([] {
+    weft::Server server = weft::serve(weft::Endpoint::parse("127.0.0.1:0"), [](weft::Socket&) {});
+    auto joiner = Tasklet::spawn([&] { server.join(); }, {.name = "joiner"});
+    Tasklet::yield_();
+    const std::string text = weft::dump_string();
+    INFO(text);
+    CHECK(contains(text, "'joiner' parked: server "));
+    server.stop();
+    joiner.join(2.0);
   });
 }
 

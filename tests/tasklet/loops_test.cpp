@@ -19,7 +19,7 @@ using weft_test::contains;
 
 namespace {
 
-// dispatch_loops with the leak check of weft_test::run over every loop.
+// dispatch_loops with the leak check of weft_test::run over every loop (the stats are their sum).
 template <class F>
 int run_loops(std::size_t n, F&& body, weft::DispatchOptions options = {}) {
   std::exception_ptr error;
@@ -27,11 +27,8 @@ int run_loops(std::size_t n, F&& body, weft::DispatchOptions options = {}) {
   options.main_error = &error;
   options.stats_at_exit = &stats;
   int code = weft::dispatch_loops(n, std::forward<F>(body), options);
-  CHECK_MESSAGE(stats.live_tasklets == 0, "leaked tasklets: " << stats.live_tasklets);
-  CHECK_MESSAGE(stats.live_stacks == 0, "leaked stacks: " << stats.live_stacks);
+  weft_test::check_clean(stats);
   CHECK_MESSAGE(stats.live_records == 0, "leaked records: " << stats.live_records);
-  CHECK_MESSAGE(stats.live_watchers == 0, "leaked watchers: " << stats.live_watchers);
-  CHECK_MESSAGE(stats.pending_timers == 0, "leaked deadlines: " << stats.pending_timers);
   if (error) std::rethrow_exception(error);
   return code;
 }
