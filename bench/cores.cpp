@@ -54,43 +54,36 @@ weft::DispatchOptions quiet() {
   return o;
 }
 
+constexpr long kStormTasklets = 100;
+
+// One loop's part of the yield storm: kStormTasklets tasklets yielding `each` times.
+void storm(long each) {
+  std::vector<weft::Tasklet> ts;
+  for (long k = 0; k < kStormTasklets; ++k) {
+    ts.push_back(weft::Tasklet::spawn([each] {
+      for (long i = 0; i < each; ++i) weft::Tasklet::yield_();
+    }));
+  }
+  for (auto& t : ts) weft::Tasklet::join(t);
+}
+
 double yield_storm(long loops, long total) {
-  constexpr long kTasklets = 100;
-  const long each = total / loops / kTasklets;
+  const long each = total / loops / kStormTasklets;
   const auto t0 = std::chrono::steady_clock::now();
-  weft::dispatch_loops(static_cast<std::size_t>(loops), [each](std::size_t) {
-    std::vector<weft::Tasklet> ts;
-    for (long k = 0; k < kTasklets; ++k) {
-      ts.push_back(weft::Tasklet::spawn([each] {
-        for (long i = 0; i < each; ++i) weft::Tasklet::yield_();
-      }));
-    }
-    for (auto& t : ts) weft::Tasklet::join(t);
-  }, quiet());
-  return static_cast<double>(each * kTasklets * loops) / bench::seconds_since(t0);
+  weft::dispatch_loops(static_cast<std::size_t>(loops), [each](std::size_t) { storm(each); }, quiet());
+  return static_cast<double>(each * kStormTasklets * loops) / bench::seconds_since(t0);
 }
 
 // The yield storm on N std::threads, each its own dispatch(), no group.
 double yield_threads(long loops, long total) {
-  constexpr long kTasklets = 100;
-  const long each = total / loops / kTasklets;
+  const long each = total / loops / kStormTasklets;
   const auto t0 = std::chrono::steady_clock::now();
   std::vector<std::thread> threads;
   for (long l = 0; l < loops; ++l) {
-    threads.emplace_back([each] {
-      weft::dispatch([each] {
-        std::vector<weft::Tasklet> ts;
-        for (long k = 0; k < kTasklets; ++k) {
-          ts.push_back(weft::Tasklet::spawn([each] {
-            for (long i = 0; i < each; ++i) weft::Tasklet::yield_();
-          }));
-        }
-        for (auto& t : ts) weft::Tasklet::join(t);
-      }, quiet());
-    });
+    threads.emplace_back([each] { weft::dispatch([each] { storm(each); }, quiet()); });
   }
   for (auto& t : threads) t.join();
-  return static_cast<double>(each * kTasklets * loops) / bench::seconds_since(t0);
+  return static_cast<double>(each * kStormTasklets * loops) / bench::seconds_since(t0);
 }
 
 // A dependent chain of multiply-adds per thread: no memory traffic, nothing
