@@ -198,11 +198,24 @@ std::size_t TlsStream::read(void* buf, std::size_t n, LazyDeadline& d) {
 
 void TlsStream::wait_readable(LazyDeadline& d) {
   socket_->check_open(Socket::Op::read);
-  const TlsSession& s = *session_;
-  // Only after a read found the socket empty (the watch reports edges), and
-  // not while OpenSSL holds bytes already read.
-  if (!s.read_would_block || s.failed || SSL_has_pending(s.ssl) == 1) return;
-  park(false, d, step_text(Step::read, describe()));
+  TlsSession& s = *session_;
+  // A one-byte peek reads and decrypts what has come without taking it:
+  // plaintext there (or the end, or an error) is read()'s to return.
+  for (;;) {
+    if (s.failed || SSL_has_pending(s.ssl) == 1) return;
+    ERR_clear_error();
+    s.sys_errno = 0;
+    char c;
+    std::size_t got = 0;
+    const int r = SSL_peek_ex(s.ssl, &c, 1, &got);
+    if (r == 1) return;
+    const int e = SSL_get_error(s.ssl, r);
+    if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE) {
+      ERR_clear_error();  // read() meets it again and reports it
+      return;
+    }
+    park(e == SSL_ERROR_WANT_WRITE, d, step_text(Step::read, describe()));
+  }
 }
 
 std::size_t TlsStream::read(std::span<char> buf, Timeout t) {

@@ -23,14 +23,12 @@ int bio_read(BIO* b, char* buf, int n) {
     const ssize_t r = ::read(s->fd, buf, static_cast<std::size_t>(n));
     s->eof = r == 0;
     if (r > 0) {
-      s->read_would_block = false;
       s->got_data = true;
       return static_cast<int>(r);
     }
     if (r == 0) return 0;  // EOF: OpenSSL reports it (close_notify or not)
     if (errno == EINTR) continue;
     if (errno == EAGAIN || errno == EWOULDBLOCK) {
-      s->read_would_block = true;
       BIO_set_retry_read(b);
       return -1;
     }

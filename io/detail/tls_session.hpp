@@ -20,7 +20,6 @@ struct TlsSession {
   SSL* ssl = nullptr;     // owned
   int fd = -1;            // the socket's fd, which the BIO reads and writes
   int sys_errno = 0;      // errno of the BIO's last failed system call (0: none)
-  bool read_would_block = false;  // the BIO's last read found nothing (EAGAIN)
   bool got_data = false;          // the BIO has read something from the peer
   bool eof = false;               // the BIO's last read found the end of the stream
   bool handshake_done = false;

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "io/detail/buffer_pool.hpp"
 #include "io/stream.hpp"
 #include "io/tls_stream.hpp"
 #include "tasklet/tasklet.hpp"
@@ -268,6 +269,45 @@ TEST_CASE("one tasklet reads while another writes, a megabyte each way") {
     auto ba = Tasklet::spawn([&] { return pump(b, a); });
     CHECK(ab.join(20.0));
     CHECK(ba.join(20.0));
+  });
+}
+
+TEST_CASE("a TLS stream parked in read_line waiting for the next line holds no stream buffer") {
+  run([] {
+    io_test::Pair p = tcp_pair();
+    auto server = Tasklet::spawn([&] { return TlsStream::accept(p.server, server_context(), 5.0); });
+    TlsStream a = TlsStream::connect(p.client, client_context(), "localhost", 5.0);
+    TlsStream b = server.join(5.0);
+    weft::detail::BufferPool& pool = weft::detail::io_runtime().buffers;
+    BufferedStream stream(b);
+    a.write_all("first\n", 5.0);
+    CHECK(stream.read_line(5.0) == "first");
+    const std::size_t before = pool.blocks_in_use();
+    auto reader = Tasklet::spawn([&] { return stream.read_line(5.0); });
+    for (int i = 0; i < 5; ++i) Tasklet::yield_();
+    CHECK(pool.blocks_in_use() == before);  // parked with nothing buffered
+    a.write_all("second\n", 5.0);
+    CHECK(reader.join(5.0) == "second");
+    CHECK(pool.blocks_in_use() == before);
+  });
+}
+
+TEST_CASE("writing to a peer that has gone: ConnectionResetError naming it, never SIGPIPE") {
+  run([] {
+    io_test::Pair p = tcp_pair();
+    auto server = Tasklet::spawn([&] { return TlsStream::accept(p.server, server_context(), 5.0); });
+    TlsStream tls = TlsStream::connect(p.client, client_context(), "localhost", 5.0);
+    server.join(5.0);  // the server's stream is gone; its socket closes below
+    p.server.close();
+    const std::string chunk(4096, 'x');
+    try {
+      for (int i = 0; i < 10'000; ++i) tls.write_all(chunk, 5.0);
+      FAIL("every write succeeded");
+    } catch (const weft::ConnectionResetError& e) {
+      CHECK(contains(e.what(), "write to 127.0.0.1:"));
+    }
+    // The stream takes no more writes: the TLS state may hold half a record.
+    CHECK_THROWS_AS(tls.write_all("more", 1.0), weft::TlsError);
   });
 }
 
