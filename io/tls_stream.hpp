@@ -61,6 +61,7 @@ class TlsStream final : public Transport {
   // plain-text client); std::invalid_argument for a client context.
   static TlsStream accept(Socket& socket, const TlsContext& context, Timeout t = current);
 
+  // A moved-from stream may only be destroyed or assigned to.
   TlsStream(TlsStream&& o) noexcept;
   TlsStream& operator=(TlsStream&& o) noexcept;
   // Frees the TLS state; sends nothing and leaves the socket open.
