@@ -175,8 +175,11 @@ void TlsStream::fail(int ssl_error, const std::string& what, bool eof_error) {
 std::size_t TlsStream::read(void* buf, std::size_t n, LazyDeadline& d) {
   socket_->check_open(Socket::Op::read);
   if (n == 0) return 0;
-  socket_->take_turn();
   TlsSession& s = *session_;
+  if (s.failed) {
+    throw TlsError("weft: read from " + describe() + " failed: the TLS stream failed earlier");
+  }
+  socket_->take_turn();
   for (;;) {
     ERR_clear_error();
     s.sys_errno = 0;
@@ -243,9 +246,10 @@ std::size_t TlsStream::write(const void* data, std::size_t n, LazyDeadline& d) {
   socket_->check_open(Socket::Op::write);
   if (n == 0) return 0;
   TlsSession& s = *session_;
-  if (s.write_failed) {
-    throw TlsError("weft: write to " + describe() +
-                   " failed: an earlier write failed midway, and TLS cannot resume it");
+  if (s.write_failed || s.failed) {
+    throw TlsError("weft: write to " + describe() + " failed: " +
+                   (s.failed ? "the TLS stream failed earlier"
+                             : "an earlier write failed midway, and TLS cannot resume it"));
   }
   socket_->take_turn();
   // A write that does not return leaves half a record in OpenSSL, which only

@@ -90,6 +90,11 @@ TEST_CASE("close sends close_notify: the peer reads a clean end; a bare TCP clos
           outcome = n == 0 && tls.peer_closed() ? "clean end" : "data";
         } catch (const weft::EofError& e) {
           outcome = e.what();
+          try {
+            tls.read({buf, sizeof buf}, 5.0);
+          } catch (const weft::TlsError& again) {
+            outcome += std::string(" / ") + again.what();
+          }
         }
       });
       Socket s = Socket::connect(listener.local_endpoint(), 5.0);
@@ -105,7 +110,10 @@ TEST_CASE("close sends close_notify: the peer reads a clean end; a bare TCP clos
       } else {
         CHECK(contains(outcome, "read from 127.0.0.1:"));
         CHECK(contains(outcome, "without a TLS close_notify"));
+        CHECK(contains(outcome, " / weft: read from 127.0.0.1:"));  // and so does the next read
+        CHECK(contains(outcome, "failed: the TLS stream failed earlier"));
       }
+
     }
   });
 }
