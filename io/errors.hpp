@@ -64,4 +64,14 @@ class ResolveError : public IoError {
   using IoError::IoError;
 };
 
+// A TLS failure (io/tls_stream.hpp): a handshake refused or broken, a
+// certificate that did not verify, a protocol error, a key or certificate
+// that could not be loaded. The message names the step, the peer and
+// OpenSSL's reason ("TLS handshake with 127.0.0.1:4433 failed: certificate
+// verify failed (self-signed certificate)").
+class TlsError : public IoError {
+ public:
+  using IoError::IoError;
+};
+
 }  // namespace weft

@@ -182,6 +182,7 @@ class Socket {
 
  private:
   friend class BufferedStream;
+  friend class TlsStream;
   enum class Op : std::uint8_t { read, write, accept, connect, wait_read, wait_write };
 
   // A read that never parks: bytes read, 0 at EOF, -1 when it would block.

@@ -23,6 +23,11 @@ BufferedStream::BufferedStream(Socket& socket, StreamOptions options)
   }
 }
 
+BufferedStream::BufferedStream(Transport& transport, StreamOptions options)
+    : BufferedStream(transport.socket(), options) {
+  transport_ = &transport;
+}
+
 BufferedStream::~BufferedStream() {
   release_input();
   release_output();
@@ -96,9 +101,38 @@ void BufferedStream::make_room(std::size_t limit) {
   rend_ = used;
 }
 
+std::size_t BufferedStream::read_some(char* buf, std::size_t n, LazyDeadline& d) {
+  return transport_ != nullptr ? transport_->read(buf, n, d) : socket_->read(buf, n, d);
+}
+
+std::size_t BufferedStream::write_some(const char* data, std::size_t n, LazyDeadline& d) {
+  return transport_ != nullptr ? transport_->write(data, n, d) : socket_->write(data, n, d);
+}
+
+void BufferedStream::write_everything(const char* data, std::size_t n, LazyDeadline& d) {
+  if (transport_ == nullptr) {
+    socket_->write_all(data, n, d);
+    return;
+  }
+  for (std::size_t done = 0; done < n;) done += transport_->write(data + done, n - done, d);
+}
+
+std::string BufferedStream::describe() const {
+  return transport_ != nullptr ? transport_->describe() : socket_->describe();
+}
+
 bool BufferedStream::fill(LazyDeadline& d, std::size_t limit) {
   socket_->check_open(Socket::Op::read);  // a closed socket: SocketClosedError, not EBADF
   if (rpos_ == rend_ && rbuf_ != nullptr) rpos_ = rend_ = 0;
+  if (transport_ != nullptr) {
+    // As below: no buffer held while waiting for the next bytes.
+    if (rpos_ == rend_) transport_->wait_readable(d);
+    make_room(limit);
+    const std::size_t r = transport_->read(rbuf_ + rend_, rcap_ - rend_, d);
+    rend_ += r;
+    if (rpos_ == rend_) release_input();
+    return r > 0;
+  }
   if (rpos_ == rend_) {
     // Nothing buffered: hold a buffer only while a read can fill it, so that
     // a connection parked here waiting for its next request holds none.
@@ -164,7 +198,7 @@ void BufferedStream::unread(const char* data, std::size_t n) noexcept {
 }
 
 void BufferedStream::throw_eof(const std::string& what, std::size_t got) const {
-  throw EofError("weft: " + what + " from " + socket_->describe() +
+  throw EofError("weft: " + what + " from " + describe() +
                  " failed: the peer closed the connection" +
                  (got > 0 ? " after " + std::to_string(got) + " bytes" : std::string()));
 }
@@ -183,7 +217,7 @@ std::string BufferedStream::read_line(Timeout t) {
         std::size_t line_end = end;
         if (line_end > rpos_ && rbuf_[line_end - 1] == '\r') --line_end;
         if (line_end - rpos_ > options_.max_line) {
-          throw LineTooLongError("weft: read_line from " + socket_->describe() +
+          throw LineTooLongError("weft: read_line from " + describe() +
                                  " failed: a line of " + std::to_string(line_end - rpos_) +
                                  " bytes; the limit is " + std::to_string(options_.max_line) +
                                  " (StreamOptions::max_line)");
@@ -196,14 +230,14 @@ std::string BufferedStream::read_line(Timeout t) {
       scanned = rend_ - rpos_;
     }
     if (rend_ - rpos_ > sat_add(options_.max_line, 1)) {
-      throw LineTooLongError("weft: read_line from " + socket_->describe() + " failed: " +
+      throw LineTooLongError("weft: read_line from " + describe() + " failed: " +
                              std::to_string(rend_ - rpos_) +
                              " bytes arrived without a newline; the limit is " +
                              std::to_string(options_.max_line) + " (StreamOptions::max_line)");
     }
     if (!fill(d, sat_add(options_.max_line, 2))) {
       if (rend_ - rpos_ > options_.max_line) {
-        throw LineTooLongError("weft: read_line from " + socket_->describe() +
+        throw LineTooLongError("weft: read_line from " + describe() +
                                " failed: a final line of " + std::to_string(rend_ - rpos_) +
                                " bytes before EOF; the limit is " +
                                std::to_string(options_.max_line) + " (StreamOptions::max_line)");
@@ -244,7 +278,7 @@ std::string BufferedStream::read_until(std::string_view delimiter, Timeout t,
     if (have >= max_size) break;
     if (!fill(d, sat_add(max_size, 1))) throw_eof("read_until", rend_ - rpos_);
   }
-  throw LineTooLongError("weft: read_until from " + socket_->describe() +
+  throw LineTooLongError("weft: read_until from " + describe() +
                          " failed: no delimiter within the limit of " + std::to_string(max_size) +
                          " bytes");
 }
@@ -257,7 +291,7 @@ std::string BufferedStream::read_bytes(std::size_t n, Timeout t) {
   }
   if (n > options_.max_read_bytes) {
     throw ReadLimitError("weft: read_bytes(" + std::to_string(n) + ") from " +
-                         socket_->describe() + " refused: more than the limit of " +
+                         describe() + " refused: more than the limit of " +
                          std::to_string(options_.max_read_bytes) +
                          " bytes (StreamOptions::max_read_bytes); nothing was read");
   }
@@ -291,7 +325,7 @@ std::string BufferedStream::read_bytes(std::size_t n, Timeout t) {
     }
     std::size_t r;
     if (n - got >= BufferPool::kBlockSize / 4) {  // large: straight into the result
-      r = socket_->read(out.data() + got, out.size() - got, d);
+      r = read_some(out.data() + got, out.size() - got, d);
     } else {  // small: read ahead into the buffer
       r = fill(d, BufferPool::kBlockSize) ? std::min(n - got, rend_ - rpos_) : 0;
       if (r > 0) {
@@ -312,7 +346,7 @@ std::size_t BufferedStream::read(std::span<char> into, Timeout t) {
   if (n == 0) return 0;
   if (rend_ == rpos_) {
     LazyDeadline d(socket_->read_timeout(t));
-    if (n >= BufferPool::kBlockSize) return socket_->read(buf, n, d);
+    if (n >= BufferPool::kBlockSize) return read_some(buf, n, d);
     if (!fill(d, BufferPool::kBlockSize)) return 0;
   }
   const std::size_t k = std::min(n, rend_ - rpos_);
@@ -325,7 +359,7 @@ std::size_t BufferedStream::read(std::span<char> into, Timeout t) {
 // ---------------------------------------------------------------- writing
 
 void BufferedStream::flush(LazyDeadline& d) {
-  while (wpos_ < wlen_) wpos_ += socket_->write(wbuf_ + wpos_, wlen_ - wpos_, d);
+  while (wpos_ < wlen_) wpos_ += write_some(wbuf_ + wpos_, wlen_ - wpos_, d);
   release_output();
 }
 
@@ -344,7 +378,7 @@ void BufferedStream::write(std::string_view data, Timeout t) {
   LazyDeadline d(t);
   if (wbuf_ != nullptr) flush(d);
   if (data.size() >= BufferPool::kBlockSize) {
-    socket_->write_all(data.data(), data.size(), d);
+    write_everything(data.data(), data.size(), d);
     return;
   }
   wbuf_ = pool_->acquire();

@@ -18,6 +18,7 @@
 #include <string_view>
 
 #include "weft/io/socket.hpp"
+#include "weft/io/transport.hpp"
 #include "weft/sched/timeout.hpp"
 
 namespace weft {
@@ -38,8 +39,9 @@ struct StreamOptions {
   std::size_t max_read_bytes = 16 * 1024 * 1024;
 };
 
-// Buffered reading and writing on a socket it does not own. Loop-thread only.
-// Preconditions: the socket outlives the stream; the stream is destroyed on its
+// Buffered reading and writing on a socket (or a Transport over one, such as
+// a TlsStream) it does not own. Loop-thread only.
+// Preconditions: the socket (transport) outlives the stream; the stream is destroyed on its
 // loop while no tasklet is parked in it. Reads and writes may run in two
 // different tasklets at once; two concurrent readers (or writers) may not.
 class BufferedStream {
@@ -47,6 +49,10 @@ class BufferedStream {
   // A stream over `socket`. Throws std::invalid_argument when max_line or
   // max_read_bytes is 0, std::logic_error outside dispatch().
   explicit BufferedStream(Socket& socket, StreamOptions options = {});
+  // A stream over a transport (e.g. TlsStream): the same calls, the same
+  // limits; reads obey the read timeouts of the transport's socket, and the
+  // errors are the transport's.
+  explicit BufferedStream(Transport& transport, StreamOptions options = {});
   // Gives the buffers back to the pool. Unflushed output is dropped: flush() first.
   ~BufferedStream();
   BufferedStream(const BufferedStream&) = delete;
@@ -87,6 +93,8 @@ class BufferedStream {
   // Bytes written to the stream and not yet to the socket.
   std::size_t buffered_output() const noexcept { return wlen_ - wpos_; }
   Socket& socket() noexcept { return *socket_; }
+  // The transport the stream sits on (nullptr: the plain socket).
+  Transport* transport() noexcept { return transport_; }
   const StreamOptions& options() const noexcept { return options_; }
 
  private:
@@ -101,8 +109,14 @@ class BufferedStream {
   // Puts n bytes back in front of the buffered input (after a failed read_bytes).
   void unread(const char* data, std::size_t n) noexcept;
   [[noreturn]] void throw_eof(const std::string& what, std::size_t got) const;
+  // The socket's or the transport's read, write and write_all.
+  std::size_t read_some(char* buf, std::size_t n, detail::LazyDeadline& d);
+  std::size_t write_some(const char* data, std::size_t n, detail::LazyDeadline& d);
+  void write_everything(const char* data, std::size_t n, detail::LazyDeadline& d);
+  std::string describe() const;
 
   Socket* socket_;
+  Transport* transport_ = nullptr;  // set: IO goes through it instead of socket_
   StreamOptions options_;
   detail::BufferPool* pool_ = nullptr;  // the loop's pool the buffers came from
   char* rbuf_ = nullptr;  // input buffer (a pool block, or a larger heap one)
