@@ -11,9 +11,11 @@ MESON          ?= meson
 # valgrind (make valgrind; with <valgrind/valgrind.h> present the stack pool
 # registers its stacks), cmake for the CMake consumer of tests/consumer/,
 # libunwind (the dump's backtraces: its header at build time, libunwind.so.8
-# loaded at run time) and gdb (the test of the gdb helper, docs/weft_gdb.py).
+# loaded at run time), gdb (the test of the gdb helper, docs/weft_gdb.py) and
+# curl (a real client of the HTTP server, tests/http/).
 DEBS := g++ meson ninja-build pkg-config libboost-context-dev libev-dev doctest-dev \
-        libboost-fiber-dev libhttp-parser-dev python3-twisted valgrind cmake libunwind-dev gdb
+        libboost-fiber-dev libhttp-parser-dev python3-twisted valgrind cmake libunwind-dev gdb \
+        curl
 BENCH_DEBS := wrk
 # ThreadSanitizer's runtime for g++ (make tsan).
 TSAN_DEBS := libtsan2
