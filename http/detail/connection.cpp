@@ -67,7 +67,7 @@ ConnectionCore::End ConnectionCore::serve_requests() {
     while (queue_.size() >= o_.max_pipelined && !broken_ && !finished_) wait_changed();
     if (broken_ || finished_) return End::gone;
     if (pos_ < end_) {
-      if (!parser_.in_message()) head_started_ = now();
+      if (!parser_.in_message()) head_started_ = Clock::time_point{};  // set when a wait needs it
       const Parser::Step s = parser_.feed(in_.get() + pos_, end_ - pos_);
       pos_ += s.used;
       for (std::string_view b : parser_.body_segments()) discarded_ += b.size();
@@ -98,6 +98,9 @@ ConnectionCore::End ConnectionCore::serve_requests() {
     const bool in_head = parser_.in_head();
     Timeout t = never;
     if (in_head) {
+      // The head's clock starts at its first byte; a head that came whole
+      // never waits, so the clock is read only here.
+      if (head_started_ == Clock::time_point{}) head_started_ = now();
       if (o_.header_timeout.count() > 0) t = head_started_ + o_.header_timeout - now();
     } else if (parser_.in_message()) {
       if (o_.body_timeout.count() > 0) t = o_.body_timeout;
@@ -106,7 +109,6 @@ ConnectionCore::End ConnectionCore::serve_requests() {
     }
     try {
       if (!fill(t)) return End::gone;
-      if (!parser_.in_message()) head_started_ = now();
     } catch (const TimeoutError&) {
       if (in_head) {
         respond_error(408, "the request head did not arrive within " + ms_text(o_.header_timeout));
