@@ -12,7 +12,8 @@ MESON          ?= meson
 # registers its stacks), cmake for the CMake consumer of tests/consumer/,
 # libunwind (the dump's backtraces: its header at build time, libunwind.so.8
 # loaded at run time), gdb (the test of the gdb helper, docs/weft_gdb.py),
-# OpenSSL (io/'s TLS; the openssl and curl programs are the TLS tests' peers).
+# OpenSSL (io/'s TLS; the openssl and curl programs are the TLS tests' peers;
+# curl is also a real client of the HTTP server, tests/http/).
 DEBS := g++ meson ninja-build pkg-config libboost-context-dev libev-dev doctest-dev \
         libboost-fiber-dev libhttp-parser-dev python3-twisted valgrind cmake libunwind-dev gdb \
         libssl-dev openssl curl

@@ -1,13 +1,13 @@
 #pragma once
-// The HTTP example's connection handler, shared by the http_hello program and
-// the http benchmark. See http_hello.cpp.
+// The HTTP example's request handler, shared by the http_hello program, the
+// http benchmark and the HTTP fuzz target. See http_hello.cpp.
 
-#include "io/socket.hpp"
+#include "http/request.hpp"
+#include "http/response.hpp"
 
 namespace http_hello {
 
-// Serves HTTP/1.1 requests on one connection until the client closes it, asks
-// for "Connection: close", sends a malformed request (400) or stays idle 60 s.
-void serve_connection(weft::Socket& s);
+// GET / answers "Hello, World!", /sleep?s=N after N seconds, anything else 404.
+void handle(weft::http::Request& req, weft::http::Response& res);
 
 }  // namespace http_hello

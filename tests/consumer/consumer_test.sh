@@ -48,9 +48,10 @@ prefix=$(dirname "$(dirname "$inc")")
 step "pkg-config + ${cxx[0]}"
 libs=$(PKG_CONFIG_PATH=$(dirname "$pc") pkg-config --libs weft | xargs)
 cflags=$(PKG_CONFIG_PATH=$(dirname "$pc") pkg-config --cflags weft | xargs)
-# (TLS, when built with OpenSSL, adds -lssl -lcrypto.)
-echo "$libs" | sed -E 's/^-L[^ ]+ //' | grep -qxE -- '-lweft -lboost_context -lev -pthread( -lssl -lcrypto)?' ||
-  die "weft.pc Libs: '$libs' (expected -L\${libdir} -lweft -lboost_context -lev -pthread [-lssl -lcrypto])"
+# (The optional modules built add their libraries: TLS -lssl -lcrypto, http/
+# -lhttp_parser, remote/ -lnats.)
+echo "$libs" | sed -E 's/^-L[^ ]+ //' | grep -qxE -- '-lweft -lboost_context -lev -pthread( -l(ssl|crypto|http_parser|nats))*' ||
+  die "weft.pc Libs: '$libs' (expected -L\${libdir} -lweft -lboost_context -lev -pthread [-lssl -lcrypto] [-lhttp_parser] [-lnats])"
 [ "$(echo "$cflags" | wc -w)" -le 1 ] && ! echo "$cflags" | grep -qE -- '-D|/include/weft|-I/usr/include$' ||
   die "weft.pc Cflags: '$cflags' (expected only -I\${includedir})"
 export PKG_CONFIG_PATH=$(dirname "$pc") PKG_CONFIG_SYSROOT_DIR=$stage

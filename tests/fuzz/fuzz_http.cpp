@@ -1,13 +1,12 @@
 // Fuzz target: the HTTP request path on arbitrary bytes from a peer.
 //
-// Until the http/ module exists (a later issue), the code that parses what an
-// HTTP peer sends is the http_hello example's connection handler
-// (examples/io/http_hello.cpp: http-parser fed from weft's blocking reads);
-// this target runs it on one end of a Unix socket pair while a peer sends the
-// input in chunks, ends its side and reads what comes back. For every input:
-//  - the handler ends once the peer has ended (it sees EOF, or it closes after
-//    a malformed request): no hang (a bound of kBound seconds), no crash, no
-//    sanitizer report;
+// The http/ module's server connection (weft::http::serve_connection: its
+// parser, pipelining, limits and body reads) with the http_hello example's
+// handler, on one end of a Unix socket pair while a peer sends the input in
+// chunks, ends its side and reads what comes back. For every input:
+//  - the connection ends once the peer has ended (it sees EOF, or it closes
+//    after a malformed request): no hang (a bound of kBound seconds), no
+//    crash, no sanitizer report;
 //  - what it wrote is a sequence of whole responses, each starting with
 //    "HTTP/1.1 " and carrying a status line.
 //
@@ -17,6 +16,7 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -26,6 +26,7 @@
 #include <string_view>
 
 #include "examples/io/http_hello.hpp"
+#include "http/server.hpp"
 #include "io/socket.hpp"
 #include "tasklet/dispatch.hpp"
 #include "tasklet/tasklet.hpp"
@@ -48,7 +49,14 @@ void run_input(std::size_t chunk, std::string_view data) {
   weft::Socket server_side(fds[0]);
   weft::Socket peer(fds[1]);
   auto handler = weft::Tasklet::spawn([&] {
-    http_hello::serve_connection(server_side);
+    weft::http::ServerOptions o;
+    o.max_body_bytes = 64 * 1024;  // small limits: the fuzzer reaches them
+    o.max_header_bytes = 2048;
+    o.max_headers = 16;
+    o.max_pipelined = 4;
+    o.linger = std::chrono::milliseconds(100);
+    weft::http::SocketTransport t(server_side);
+    weft::http::serve_connection(t, http_hello::handle, o);
     server_side.close();  // as serve() does after a handler returns
   });
   auto feeder = weft::Tasklet::spawn([&] {
