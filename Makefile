@@ -12,8 +12,10 @@ MESON          ?= meson
 # registers its stacks), cmake for the CMake consumer of tests/consumer/,
 # libunwind (the dump's backtraces: its header at build time, libunwind.so.8
 # loaded at run time) and gdb (the test of the gdb helper, docs/weft_gdb.py).
+# remote/ (docs/remote.md): nats-server (its tests start one), cnats, msgpack-cxx.
 DEBS := g++ meson ninja-build pkg-config libboost-context-dev libev-dev doctest-dev \
-        libboost-fiber-dev libhttp-parser-dev python3-twisted valgrind cmake libunwind-dev gdb
+        libboost-fiber-dev libhttp-parser-dev python3-twisted valgrind cmake libunwind-dev gdb \
+        nats-server libnats-dev libmsgpack-cxx-dev
 BENCH_DEBS := wrk
 # ThreadSanitizer's runtime for g++ (make tsan).
 TSAN_DEBS := libtsan2
