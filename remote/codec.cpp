@@ -113,8 +113,13 @@ struct Decoder::Impl {
 };
 
 Decoder::Decoder(std::string_view bytes) : impl_(std::make_unique<Impl>()) {
+  // Limits from the input's size: a header may not claim more items than
+  // there are bytes left for them (msgpack-cxx allocates the items of an
+  // array or map when it reads its header, so five bytes could ask for 64 GiB).
+  const std::size_t n = bytes.size();
+  const msgpack::unpack_limit limit(n, n / 2, n, n, n, 256);
   try {
-    impl_->handle = msgpack::unpack(bytes.data(), bytes.size());
+    impl_->handle = msgpack::unpack(bytes.data(), n, nullptr, nullptr, limit);
   } catch (const std::exception& e) {
     throw DecodeError(std::string("not MessagePack (") + e.what() + ")");
   }

@@ -37,7 +37,7 @@ RemoteTasklet Connection::lookup(const std::string& name, Timeout timeout) const
 }
 
 void Connection::close() const {
-  if (core_) detail::close(*core_);
+  if (core_) detail::close(core_);
 }
 
 const std::string& Connection::url() const { return detail::url(require(core_, "url()")); }

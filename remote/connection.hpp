@@ -65,8 +65,9 @@ class Connection {
   // replies out (waited for, up to 2 s, when called from a tasklet), replies
   // that already arrived are still delivered, what was sent is flushed to
   // the server, calls still waiting fail with CallError, and registrations
-  // stop. Then blocks the thread briefly while cnats drains (bounded by 2 s).
-  // Idempotent. Throws TaskletExit when killed while it waits.
+  // stop; the drain runs on a worker thread (bounded by 2 s) while the loop
+  // goes on. Outside a tasklet it blocks the thread instead. Idempotent.
+  // Throws TaskletExit when killed while it waits.
   void close() const;
 
   // The URL it was connected to.

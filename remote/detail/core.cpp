@@ -344,16 +344,20 @@ void close_now(Core& c) noexcept {
   });
 }
 
-void close(Core& c) {
-  // In a tasklet: the calls being served on this loop get their replies out
-  // first (they need the loop, so it must not block); bounded by the drain time.
-  if (weft::detail::in_tasklet()) {
-    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(kDrainMs);
-    while (c.serving.load(std::memory_order_acquire) > 0 && std::chrono::steady_clock::now() < until) {
-      Tasklet::sleep(0.005);
-    }
+void close(const std::shared_ptr<Core>& c) {
+  if (!weft::detail::in_tasklet()) {
+    close_now(*c);
+    return;
   }
-  close_now(c);
+  // The calls being served get their replies out first (they need the loop,
+  // so this parks rather than blocks); bounded by the drain time.
+  const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(kDrainMs);
+  while (c->serving.load(std::memory_order_acquire) > 0 && std::chrono::steady_clock::now() < until) {
+    Tasklet::sleep(0.005);
+  }
+  // The drain blocks (cnats waits for its threads): on a worker, so the loop
+  // goes on; the worker holds the connection until it is done.
+  to_thread([c] { close_now(*c); }, Deadline::never(), "close of the NATS connection");
 }
 
 Core::~Core() {

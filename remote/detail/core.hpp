@@ -27,12 +27,12 @@ struct Core;
 // Connects to `url` within `d` (on a worker thread: the loop keeps running).
 // Throws ConnectionError, TimeoutError, TaskletExit. Must be called in a tasklet.
 std::shared_ptr<Core> connect(const std::string& url, const Deadline& d);
-// Closes the connection: in a tasklet, first waits (parked, up to 2 s) for the
-// calls being served to publish their replies; then drains (replies that
-// arrived are delivered, what was published is flushed; this blocks the
-// thread, bounded by a few seconds) and closes. Idempotent. Throws
-// TaskletExit when killed while it waits.
-void close(Core& c);
+// Closes the connection: drains it (replies that arrived are delivered, what
+// was published is flushed) and closes it. In a tasklet, first waits (parked,
+// up to 2 s) for the calls being served to publish their replies, and drains
+// on a worker thread; elsewhere blocks the thread while cnats drains (bounded
+// by a few seconds). Idempotent. Throws TaskletExit when killed while it waits.
+void close(const std::shared_ptr<Core>& c);
 // The server's URL, for messages.
 const std::string& url(const Core& c) noexcept;
 

@@ -95,6 +95,12 @@ TEST_CASE("codec: a value of another kind, out of range or cut short is a Decode
                  "expected an array of 3 items, found 1"));
   CHECK(contains(decode_error_of([] { decode<int>(std::string("\xc1")); }), "not MessagePack"));
   CHECK(contains(decode_error_of([] { decode<std::string>(std::string("\x92\xa1", 2)); }), "not MessagePack"));
+  // Headers that claim more than the bytes hold: refused, not allocated.
+  CHECK(contains(decode_error_of([] { decode<std::vector<int>>(std::string("\xdd\xff\xff\xff\xff", 5)); }),
+                 "not MessagePack"));
+  CHECK(contains(decode_error_of([] { decode<std::map<int, int>>(std::string("\xdf\xff\xff\xff\xff", 5)); }),
+                 "not MessagePack"));
+  CHECK(contains(decode_error_of([] { decode<std::vector<int>>(std::string(300, '\x91')); }), "not MessagePack"));
   CHECK(contains(decode_error_of([] { decode<std::vector<int>>(encode(std::map<int, int>{{1, 2}})); }),
                  "expected an array, found a map"));
 }

@@ -144,32 +144,34 @@ TEST_CASE("nats-server stopped and restarted mid-run: calls in flight fail, late
   });
 }
 
-TEST_CASE("close() right after a handler replied: the reply still goes out; later calls fail") {
+TEST_CASE("close() while a call is being served: its reply still goes out; later calls fail") {
   weft_test::NatsServer nats;
   run([&] {
     auto server_conn = Connection::connect(nats.url(), 5.0);
-    weft::Event replied;
-    auto quick = weft::receiver([&](Message& m) {
-      if (m.is<Sum>()) {
-        m.reply<Sum>(5);
-        replied.set();
+    weft::Event arrived;
+    auto slow = weft::receiver([&](Message& m) {
+      if (m.is<Slow>()) {
+        arrived.set();
+        Tasklet::spawn([m = std::move(m)]() mutable {
+          Tasklet::sleep(0.3);
+          m.reply<Slow>(5);
+        });
       }
-    }, {.name = "quick", .daemon = true});
-    auto reg = server_conn.register_name<Sum>(quick, "quick");
-    // Closes the serving side the moment the handler has replied, before the
-    // reply has been published.
+    }, {.name = "slow", .daemon = true});
+    auto reg = server_conn.register_name<Slow>(slow, "slow");
+    // Closes the serving side while the call is in its handler.
     auto closer = Tasklet::spawn([&] {
-      replied.wait(5.0);
+      arrived.wait(5.0);
       server_conn.close();
     });
     auto conn = Connection::connect(nats.url(), 5.0);
-    auto q = conn.lookup("quick", 5.0);
-    CHECK(q.call(Sum{{5}}, 5.0) == 5);
+    auto s = conn.lookup("slow", 5.0);
+    CHECK(s.call(Slow{0, 0}, 5.0) == 5);
     closer.join(weft::never);
-    CHECK_THROWS_AS(q.call(Sum{{5}}, 5.0), weft::remote::NameNotFound);
+    CHECK_THROWS_AS(s.call(Slow{0, 0}, 5.0), weft::remote::NameNotFound);
     conn.close();
     try {
-      q.call(Sum{{5}}, 5.0);
+      s.call(Slow{0, 0}, 5.0);
       FAIL("no error");
     } catch (const weft::CallError& e) {
       CHECK(contains(e.what(), "the connection is closed"));
