@@ -48,8 +48,9 @@ prefix=$(dirname "$(dirname "$inc")")
 step "pkg-config + ${cxx[0]}"
 libs=$(PKG_CONFIG_PATH=$(dirname "$pc") pkg-config --libs weft | xargs)
 cflags=$(PKG_CONFIG_PATH=$(dirname "$pc") pkg-config --cflags weft | xargs)
-[ "$(echo "$libs" | sed -E 's/^-L[^ ]+ //')" = "-lweft -lboost_context -lev -pthread" ] ||
-  die "weft.pc Libs: '$libs' (expected -L\${libdir} -lweft -lboost_context -lev -pthread)"
+# (-lnats when remote/ was built: libweft then needs cnats.)
+[ "$(echo "$libs" | sed -E 's/^-L[^ ]+ //; s/ -lnats$//')" = "-lweft -lboost_context -lev -pthread" ] ||
+  die "weft.pc Libs: '$libs' (expected -L\${libdir} -lweft -lboost_context -lev -pthread [-lnats])"
 [ "$(echo "$cflags" | wc -w)" -le 1 ] && ! echo "$cflags" | grep -qE -- '-D|/include/weft|-I/usr/include$' ||
   die "weft.pc Cflags: '$cflags' (expected only -I\${includedir})"
 export PKG_CONFIG_PATH=$(dirname "$pc") PKG_CONFIG_SYSROOT_DIR=$stage
