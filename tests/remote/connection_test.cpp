@@ -6,6 +6,7 @@
 #include <chrono>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "mailbox/mailbox.hpp"
 #include "remote/connection.hpp"
@@ -176,6 +177,27 @@ TEST_CASE("close() while a call is being served: its reply still goes out; later
     } catch (const weft::CallError& e) {
       CHECK(contains(e.what(), "the connection is closed"));
     }
+  });
+}
+
+TEST_CASE("a remote call's timeout also bounds the serving side's call") {
+  weft_test::NatsServer nats;
+  run([&] {
+    auto conn = Connection::connect(nats.url(), 5.0);
+    std::vector<Message> held;  // calls the handler never answers
+    auto hoarder = weft::receiver([&](Message& m) { held.push_back(std::move(m)); },
+                                  {.name = "hoarder", .daemon = true});
+    auto reg = conn.register_name<Slow>(hoarder, "hoarder");
+    auto h = conn.lookup("hoarder", 5.0);
+    const std::size_t before = weft::loop_stats().live_tasklets;
+    CHECK_THROWS_AS(h.call(Slow{0, 0}, 0.3), weft::TimeoutError);
+    // The tasklet that made the local call for the remote caller gave up at
+    // the caller's deadline too, instead of waiting for ever.
+    const auto start = weft::now();
+    while (weft::loop_stats().live_tasklets > before && since(start) < 2.0) Tasklet::sleep(0.01);
+    CHECK(weft::loop_stats().live_tasklets == before);
+    CHECK(held.size() == 1);
+    held.clear();
   });
 }
 
