@@ -67,7 +67,8 @@ class Connection {
   // the server, calls still waiting fail with CallError, and registrations
   // stop; the drain runs on a worker thread (bounded by 2 s) while the loop
   // goes on. Outside a tasklet it blocks the thread instead. Idempotent.
-  // Throws TaskletExit when killed while it waits.
+  // Throws TaskletExit when killed while it waits. (Called from a served
+  // tasklet's handler before it replies, it waits out the 2 s for its own call.)
   void close() const;
 
   // The URL it was connected to.
