@@ -13,10 +13,11 @@ MESON          ?= meson
 # libunwind (the dump's backtraces: its header at build time, libunwind.so.8
 # loaded at run time), gdb (the test of the gdb helper, docs/weft_gdb.py),
 # OpenSSL (io/'s TLS; the openssl and curl programs are the TLS tests' peers;
-# curl is also a real client of the HTTP server, tests/http/).
+# curl is also a real client of the HTTP server, tests/http/);
+# remote/ (docs/remote.md): nats-server (its tests start one), cnats, msgpack-cxx.
 DEBS := g++ meson ninja-build pkg-config libboost-context-dev libev-dev doctest-dev \
         libboost-fiber-dev libhttp-parser-dev python3-twisted valgrind cmake libunwind-dev gdb \
-        libssl-dev openssl curl
+        libssl-dev openssl curl nats-server libnats-dev libmsgpack-cxx-dev
 BENCH_DEBS := wrk
 # ThreadSanitizer's runtime for g++ (make tsan).
 TSAN_DEBS := libtsan2

@@ -59,4 +59,30 @@ never reads, to show the room dropping it."
   "$ex/io/chat_demo"
 fi
 
+nats=$(command -v nats-server || ls /usr/sbin/nats-server 2>/dev/null || true)
+if [ -x "$ex/remote/kv" ] && [ -n "$nats" ]; then
+  say "7. A key-value store across processes" "examples/remote/kv.cpp" \
+"One process serves a store tasklet under the name \"kv\" on a NATS server;
+other processes look the name up and send and call it as they would a local
+tasklet (MessagePack on the wire, docs/remote.md)."
+  dir=$(mktemp -d)
+  "$nats" -a 127.0.0.1 -p -1 --ports_file_dir "$dir" >/dev/null 2>&1 &
+  nats_pid=$!
+  for _ in $(seq 100); do [ -s "$dir/nats-server_$nats_pid.ports" ] && break; sleep 0.05; done
+  url=$(grep -o 'nats://127.0.0.1:[0-9]*' "$dir/nats-server_$nats_pid.ports" | head -n 1)
+  "$ex/remote/kv" serve "$url" >/dev/null &
+  kv_pid=$!
+  echo "  \$ kv serve $url &"
+  for _ in $(seq 100); do "$ex/remote/kv" "$url" count >/dev/null 2>&1 && break; sleep 0.05; done
+  echo "  \$ kv put colour blue; kv put size XL"
+  "$ex/remote/kv" "$url" put colour blue
+  "$ex/remote/kv" "$url" put size XL
+  echo "  \$ kv get colour    -> $("$ex/remote/kv" "$url" get colour)"
+  echo "  \$ kv get weight    -> $("$ex/remote/kv" "$url" get weight)"
+  echo "  \$ kv count         -> $("$ex/remote/kv" "$url" count)"
+  kill "$kv_pid" "$nats_pid" 2>/dev/null || true
+  wait 2>/dev/null || true
+  rm -rf "$dir"
+fi
+
 printf '\nThat was weft. `make test` runs the test suite; `make bench` the benchmarks.\n'

@@ -1,0 +1,464 @@
+// The cnats seam: the only file that includes nats.h.
+//
+// Lifetimes. cnats calls back with a raw closure pointer from its own threads,
+// so every object a callback reaches lives until cnats has said it will call
+// no more: a subscription's on-complete callback (after its last delivery
+// returned) and the connection's closed callback. Destructors wait for those
+// (bounded), and free nothing a callback could still read.
+//
+// Replies: one wildcard subscription (<inbox>.*) per connection receives the
+// replies of every call; each call is a token in `pending`, whose entry the
+// reply callback takes out, fills and sets (CrossEvent: the caller resumes on
+// its own loop). A caller that gives up erases its entry, so a late reply
+// finds nothing and is dropped.
+
+#include "remote/detail/core.hpp"
+
+#include <nats/nats.h>
+
+#include <chrono>
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <stdexcept>
+#include <unordered_map>
+
+#include "remote/detail/frame.hpp"
+#include "remote/errors.hpp"
+#include "sched/cross_event.hpp"
+#include "sched/extension.hpp"
+#include "sched/log.hpp"
+#include "sched/to_thread.hpp"
+#include "tasklet/tasklet.hpp"
+
+namespace weft::remote::detail {
+
+namespace {
+
+constexpr std::int64_t kReconnectWaitMs = 100;
+constexpr std::int64_t kDrainMs = 2000;
+constexpr auto kCallbackPatience = std::chrono::seconds(5);
+
+std::string status_text(natsStatus s) {
+  std::string t = natsStatus_GetText(s);
+  const char* last = nats_GetLastError(nullptr);
+  if (last != nullptr && *last != '\0' && t.find(last) == std::string::npos) t += std::string(" (") + last + ")";
+  return t;
+}
+
+// One call waiting for its reply.
+struct Pending {
+  enum class Outcome { waiting, replied, no_responders, lost, closed };
+  CrossEvent done;
+  Outcome outcome = Outcome::waiting;  // written under Core::mu before done.set()
+  std::string frame;
+};
+
+// A flag a cnats callback sets and a destructor waits for.
+struct Latch {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool set = false;
+  void open() {
+    std::lock_guard lock(mu);
+    set = true;
+    cv.notify_all();
+  }
+  bool wait() {
+    std::unique_lock lock(mu);
+    return cv.wait_for(lock, kCallbackPatience, [&] { return set; });
+  }
+};
+
+bool valid_name(std::string_view name) {
+  if (name.empty()) return false;
+  for (char c : name) {
+    if (c <= ' ' || c == '*' || c == '>' || static_cast<unsigned char>(c) >= 0x7f) return false;
+  }
+  return name.front() != '.' && name.back() != '.' && name.find("..") == std::string_view::npos;
+}
+
+std::string subject_of(std::string_view name) { return "weft." + std::string(name); }
+
+}  // namespace
+
+struct Core {
+  std::string url;
+  natsOptions* opts = nullptr;
+  natsConnection* nc = nullptr;
+  natsSubscription* replies = nullptr;
+  std::string inbox;  // "_INBOX.<nuid>."
+  Latch replies_done;
+  Latch closed_cb;
+  std::once_flag close_once;
+  // Calls being served: posted to a loop and not yet answered on the wire.
+  std::atomic<int> serving{0};
+
+  std::mutex mu;
+  std::uint64_t next_token = 1;
+  std::unordered_map<std::uint64_t, std::shared_ptr<Pending>> pending;  // guarded by mu
+
+  ~Core();
+  // Settles every waiting call with `why`.
+  void fail_all(Pending::Outcome why) {
+    std::unordered_map<std::uint64_t, std::shared_ptr<Pending>> taken;
+    {
+      std::lock_guard lock(mu);
+      taken.swap(pending);
+      for (auto& [_, p] : taken) p->outcome = why;
+    }
+    for (auto& [_, p] : taken) p->done.set();
+  }
+};
+
+struct Served : std::enable_shared_from_this<Served> {
+  std::shared_ptr<Core> core;
+  std::string name;
+  Address to;
+  LoopRef loop;
+  std::vector<Accept> accepts;
+  natsSubscription* sub = nullptr;
+  Latch done;
+  std::once_flag stop_once;
+  ~Served() { unserve(*this); }
+};
+
+namespace {
+
+// --- connection events (cnats' callback thread) ---
+
+void on_disconnected(natsConnection*, void* closure) {
+  static_cast<Core*>(closure)->fail_all(Pending::Outcome::lost);
+}
+
+void on_closed(natsConnection*, void* closure) {
+  auto* c = static_cast<Core*>(closure);
+  c->fail_all(Pending::Outcome::closed);
+  c->closed_cb.open();
+}
+
+void on_reply(natsConnection*, natsSubscription*, natsMsg* msg, void* closure) {
+  auto* c = static_cast<Core*>(closure);
+  const std::string_view subject = natsMsg_GetSubject(msg);
+  std::uint64_t token = 0;
+  for (char ch : subject.substr(c->inbox.size())) {
+    if (ch < '0' || ch > '9') {
+      token = 0;
+      break;
+    }
+    token = token * 10 + static_cast<std::uint64_t>(ch - '0');
+  }
+  std::shared_ptr<Pending> p;
+  {
+    std::lock_guard lock(c->mu);
+    auto it = c->pending.find(token);
+    if (it != c->pending.end()) {
+      p = std::move(it->second);
+      c->pending.erase(it);
+      if (natsMsg_IsNoResponders(msg)) {
+        p->outcome = Pending::Outcome::no_responders;
+      } else {
+        p->outcome = Pending::Outcome::replied;
+        p->frame.assign(natsMsg_GetData(msg), static_cast<std::size_t>(natsMsg_GetDataLength(msg)));
+      }
+    }
+  }
+  natsMsg_Destroy(msg);
+  if (p) p->done.set();
+}
+
+void on_complete(void* closure) { static_cast<Latch*>(closure)->open(); }
+
+// --- serving a name ---
+
+void publish_reply(Core& c, const std::string& subject, const std::string& frame,
+                   std::string_view name) noexcept {
+  const natsStatus s = natsConnection_Publish(c.nc, subject.c_str(), frame.data(),
+                                              static_cast<int>(frame.size()));
+  if (s != NATS_OK) {
+    log(LogLevel::warning, "weft: reply of remote '" + std::string(name) +
+                               "' failed: " + status_text(s) + " (the caller will time out)");
+  }
+}
+
+// Runs in a tasklet on the registration's loop: delivers one call and
+// publishes its reply.
+void serve_call(const std::shared_ptr<Served>& s, const Accept& a, Decoder& d, Timeout t,
+                const std::string& reply_to) {
+  struct Done {
+    std::atomic<int>& n;
+    ~Done() { n.fetch_sub(1, std::memory_order_release); }
+  } done{s->core->serving};
+  std::string frame;
+  try {
+    Encoder out;
+    out.array(2);
+    out.integer(0);
+    a.call(d, s->to, t, out);
+    frame = out.take();
+  } catch (const DecodeError& e) {
+    frame = error_frame(Status::bad_message, "weft::remote::DecodeError",
+                        "remote '" + s->name + "' could not decode a " + a.type + ": " + e.what());
+    log(LogLevel::warning, "weft: remote '" + s->name + "' refused a call: could not decode a " +
+                               a.type + ": " + e.what());
+  } catch (const CallError& e) {
+    frame = error_frame(Status::unreachable, "weft::CallError", e.what());
+  } catch (const std::exception& e) {
+    frame = error_frame(Status::handler_error, weft::detail::demangle(typeid(e)), e.what());
+  } catch (...) {  // TaskletExit: the loop is ending; the caller hears of it, the exit goes on
+    publish_reply(*s->core, reply_to,
+                  error_frame(Status::unreachable, "weft::CallError",
+                              "the loop serving remote '" + s->name + "' has ended"),
+                  s->name);
+    throw;
+  }
+  publish_reply(*s->core, reply_to, frame, s->name);
+}
+
+// cnats' delivery thread: one message for a registered name.
+void on_message(natsConnection*, natsSubscription*, natsMsg* msg, void* closure) {
+  auto* raw = static_cast<Served*>(closure);
+  const char* reply = natsMsg_GetReply(msg);
+  const std::string reply_to = reply != nullptr ? reply : "";
+  const std::string_view bytes(natsMsg_GetData(msg), static_cast<std::size_t>(natsMsg_GetDataLength(msg)));
+  Core& core = *raw->core;
+  auto refuse = [&](const std::string& why) {
+    if (!reply_to.empty()) {
+      publish_reply(core, reply_to, error_frame(Status::bad_message, "weft::remote::DecodeError", why),
+                    raw->name);
+    }
+    // The log belongs to the registration's loop: posted there.
+    raw->loop.post([line = "weft: remote '" + raw->name + "' refused a message: " + why] {
+      log(LogLevel::warning, line);
+    });
+  };
+  try {
+    auto d = std::make_shared<Decoder>(bytes);
+    if (d->array() != 3) throw DecodeError("not a weft message frame (an array of 3)");
+    const std::string type = d->string();
+    if (type == kProbe) {
+      if (!reply_to.empty()) {
+        Encoder ok;
+        ok.array(2);
+        ok.integer(0);
+        ok.nil();
+        publish_reply(core, reply_to, ok.take(), raw->name);
+      }
+      natsMsg_Destroy(msg);
+      return;
+    }
+    const Accept* a = nullptr;
+    for (const Accept& x : raw->accepts) {
+      if (x.type == type) a = &x;
+    }
+    if (a == nullptr) {
+      std::string known;
+      for (const Accept& x : raw->accepts) known += (known.empty() ? "" : ", ") + x.type;
+      throw DecodeError("it accepts no message of type '" + type + "' (it accepts: " + known + ")");
+    }
+    Timeout t = never;
+    if (d->next_is_nil()) {
+      d->nil();
+    } else {
+      t = Timeout(std::chrono::milliseconds(d->integer()));
+    }
+    if (reply_to.empty()) {
+      a->send(*d, raw->to);
+    } else {
+      // The posted call keeps the registration (not the subscription) alive.
+      core.serving.fetch_add(1, std::memory_order_relaxed);
+      const bool posted = raw->loop.post([self = raw->shared_from_this(), a, d, t, reply_to] {
+        Tasklet::spawn([self, a, d, t, reply_to] { serve_call(self, *a, *d, t, reply_to); },
+                       {.name = "remote '" + self->name + "' call"});
+      });
+      if (!posted) {
+        core.serving.fetch_sub(1, std::memory_order_relaxed);
+        publish_reply(core, reply_to,
+                      error_frame(Status::unreachable, "weft::CallError",
+                                  "the loop serving remote '" + raw->name + "' has ended"),
+                      raw->name);
+      }
+    }
+  } catch (const DecodeError& e) {
+    refuse(e.what());
+  } catch (const std::exception& e) {
+    refuse(std::string("delivery failed: ") + e.what());
+  }
+  natsMsg_Destroy(msg);
+}
+
+}  // namespace
+
+// --- the connection ---
+
+std::shared_ptr<Core> connect(const std::string& url, const Deadline& d) {
+  std::int64_t left_ms = 0;
+  if (!d.is_never()) {
+    const auto now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                            weft::now().time_since_epoch()).count();
+    left_ms = (d.ns() - now_ns) / 1'000'000;
+    if (left_ms <= 0) throw_timeout(d, "connect to " + url);
+  }
+  return to_thread(
+      [url, left_ms]() -> std::shared_ptr<Core> {
+        auto c = std::make_shared<Core>();
+        c->url = url;
+        auto fail = [&](const char* step, natsStatus s) {
+          throw ConnectionError("weft: connect to " + url + " failed: " + step + ": " + status_text(s));
+        };
+        natsStatus s = natsOptions_Create(&c->opts);
+        if (s != NATS_OK) fail("options", s);
+        natsOptions_SetURL(c->opts, url.c_str());
+        if (left_ms > 0) natsOptions_SetTimeout(c->opts, left_ms);
+        natsOptions_SetMaxReconnect(c->opts, -1);
+        natsOptions_SetReconnectWait(c->opts, kReconnectWaitMs);
+        natsOptions_SetDisconnectedCB(c->opts, &on_disconnected, c.get());
+        natsOptions_SetClosedCB(c->opts, &on_closed, c.get());
+        s = natsConnection_Connect(&c->nc, c->opts);
+        if (s != NATS_OK) {
+          c->closed_cb.open();  // no connection: no closed callback will come
+          fail("no server answered", s);
+        }
+        natsInbox* inbox = nullptr;
+        s = natsInbox_Create(&inbox);
+        if (s != NATS_OK) fail("inbox", s);
+        c->inbox = std::string(inbox) + ".";
+        natsInbox_Destroy(inbox);
+        s = natsConnection_Subscribe(&c->replies, c->nc, (c->inbox + "*").c_str(), &on_reply, c.get());
+        if (s == NATS_OK) s = natsSubscription_SetOnCompleteCB(c->replies, &on_complete, &c->replies_done);
+        if (s == NATS_OK) s = natsConnection_Flush(c->nc);
+        if (s != NATS_OK) fail("subscribe to replies", s);
+        return c;
+      },
+      d, "connect to " + url);
+}
+
+void close_now(Core& c) noexcept {
+  std::call_once(c.close_once, [&] {
+    if (c.nc == nullptr) return;
+    // Drain: subscriptions stop, what they hold is delivered, what was
+    // published is flushed, then the connection closes (closed callback).
+    if (natsConnection_DrainTimeout(c.nc, kDrainMs) != NATS_OK) natsConnection_Close(c.nc);
+    if (!c.closed_cb.wait()) natsConnection_Close(c.nc);
+    c.fail_all(Pending::Outcome::closed);
+  });
+}
+
+void close(const std::shared_ptr<Core>& c) {
+  if (!weft::detail::in_tasklet()) {
+    close_now(*c);
+    return;
+  }
+  // The calls being served get their replies out first (they need the loop,
+  // so this parks rather than blocks); bounded by the drain time.
+  const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(kDrainMs);
+  while (c->serving.load(std::memory_order_acquire) > 0 && std::chrono::steady_clock::now() < until) {
+    Tasklet::sleep(0.005);
+  }
+  // The drain blocks (cnats waits for its threads): on a worker, so the loop
+  // goes on; the worker holds the connection until it is done.
+  to_thread([c] { close_now(*c); }, Deadline::never(), "close of the NATS connection");
+}
+
+Core::~Core() {
+  close_now(*this);
+  if (replies != nullptr) {
+    replies_done.wait();
+    natsSubscription_Destroy(replies);
+  }
+  if (nc != nullptr) {
+    closed_cb.wait();
+    natsConnection_Destroy(nc);
+  }
+  natsOptions_Destroy(opts);
+}
+
+const std::string& url(const Core& c) noexcept { return c.url; }
+
+void publish(Core& c, std::string_view name, const std::string& payload) {
+  const natsStatus s = natsConnection_Publish(c.nc, subject_of(name).c_str(), payload.data(),
+                                              static_cast<int>(payload.size()));
+  if (s != NATS_OK) {
+    throw ConnectionError("weft: send to remote '" + std::string(name) + "' failed: " + status_text(s));
+  }
+}
+
+std::string request(Core& c, std::string_view name, const std::string& payload, const Deadline& d) {
+  auto p = std::make_shared<Pending>();
+  std::uint64_t token;
+  {
+    std::lock_guard lock(c.mu);
+    token = c.next_token++;
+    c.pending.emplace(token, p);
+  }
+  auto forget = [&] {
+    std::lock_guard lock(c.mu);
+    c.pending.erase(token);
+  };
+  // Registered before this check: a disconnection after it fails the call.
+  if (natsConnection_Status(c.nc) != NATS_CONN_STATUS_CONNECTED) {
+    forget();
+    throw CallError(call_failed(name) + "not connected to " + c.url +
+                    (natsConnection_IsClosed(c.nc) ? " (the connection is closed)" : " (reconnecting)"));
+  }
+  const std::string reply_to = c.inbox + std::to_string(token);
+  const natsStatus s = natsConnection_PublishRequest(c.nc, subject_of(name).c_str(), reply_to.c_str(),
+                                                     payload.data(), static_cast<int>(payload.size()));
+  if (s != NATS_OK) {
+    forget();
+    throw CallError(call_failed(name) + status_text(s));
+  }
+  const Wake w = p->done.wait(d);
+  if (w != Wake::ready) {
+    forget();
+    check_wake(w, d, "call to remote '" + std::string(name) + "'");
+  }
+  switch (p->outcome) {
+    case Pending::Outcome::replied: return std::move(p->frame);
+    case Pending::Outcome::no_responders:
+      throw NameNotFound(call_failed(name) + "no tasklet is registered under '" + std::string(name) +
+                         "' on " + c.url);
+    case Pending::Outcome::lost:
+      throw CallError(call_failed(name) + "the connection to " + c.url +
+                      " was lost before the reply came (reconnecting)");
+    default: throw CallError(call_failed(name) + "the connection to " + c.url + " was closed");
+  }
+}
+
+// --- serving ---
+
+std::shared_ptr<Served> serve(const std::shared_ptr<Core>& c, const std::string& name, Address to,
+                              LoopRef loop, std::vector<Accept> accepts) {
+  if (!valid_name(name)) {
+    throw std::invalid_argument("weft: register_name '" + name +
+                                "' failed: a name is one or more dot-separated tokens without "
+                                "spaces, '*' or '>'");
+  }
+  auto s = std::make_shared<Served>();
+  s->core = c;
+  s->name = name;
+  s->to = std::move(to);
+  s->loop = std::move(loop);
+  s->accepts = std::move(accepts);
+  natsStatus st = natsConnection_QueueSubscribe(&s->sub, c->nc, subject_of(name).c_str(), "weft",
+                                                &on_message, s.get());
+  if (st == NATS_OK) st = natsSubscription_SetOnCompleteCB(s->sub, &on_complete, &s->done);
+  // The server knows the subscription before register_name returns, so a
+  // lookup that follows (from anywhere) finds it.
+  if (st == NATS_OK) st = natsConnection_Flush(c->nc);
+  if (st != NATS_OK) {
+    throw ConnectionError("weft: register_name '" + name + "' failed: " + status_text(st));
+  }
+  return s;
+}
+
+void unserve(Served& s) noexcept {
+  std::call_once(s.stop_once, [&] {
+    if (s.sub == nullptr) return;
+    natsSubscription_Unsubscribe(s.sub);  // fails (harmlessly) once the connection closed it
+    s.done.wait();
+    natsSubscription_Destroy(s.sub);
+  });
+}
+
+}  // namespace weft::remote::detail
