@@ -158,7 +158,7 @@ void ConnectionCore::on_head() {
   if (!x->request.keep_alive()) close_after(*x);
   queue_.push_back(x);
   if (!x->body_done) {
-    reading_ = x.get();
+    reading_ = x;
     body_end_seen_ = false;
     discarded_ = 0;
   }
@@ -170,11 +170,11 @@ void ConnectionCore::on_head() {
   if (x->body_done) return;
   // The handler reads the body from the connection: wait until it has read
   // it all, or returned; then drop what it left.
-  while (reading_ == x.get() && x->running && !broken_ && !finished_) wait_changed();
-  if (reading_ == x.get() && body_end_seen_) {  // it left only bytes already parsed
+  while (reading_ == x && x->running && !broken_ && !finished_) wait_changed();
+  if (reading_ == x && body_end_seen_) {  // it left only bytes already parsed
     x->body_done = true;
     reading_ = nullptr;
-  } else if (reading_ == x.get()) {
+  } else if (reading_ == x) {
     if (x->request.head_.expect_continue && !x->continue_sent) {
       closing_ = true;  // it was not asked for: whether the client sends it is unknown
     } else {
@@ -310,7 +310,7 @@ bool ConnectionCore::pending_segment() const noexcept {
 }
 
 void ConnectionCore::take_body_end(Exchange& x) noexcept {
-  if (body_end_seen_ && !pending_segment() && reading_ == &x) {
+  if (body_end_seen_ && !pending_segment() && reading_.get() == &x) {
     x.body_done = true;
     reading_ = nullptr;
     changed_.notify_all();
@@ -320,7 +320,7 @@ void ConnectionCore::take_body_end(Exchange& x) noexcept {
 std::size_t ConnectionCore::read_body(Exchange& x, std::span<char> into, Timeout t) {
   if (!x.running) throw std::logic_error("weft: http Request::read after its handler returned");
   if (x.body_done || into.empty()) return 0;
-  if (reading_ != &x) throw std::logic_error("weft: http Request::read outside its handler");
+  if (reading_.get() != &x) throw std::logic_error("weft: http Request::read outside its handler");
   if (x.request.head_.expect_continue && !x.continue_sent && !x.response.started()) {
     x.continue_sent = true;
     emit(x, "HTTP/1.1 100 Continue\r\n\r\n", t);

@@ -89,7 +89,7 @@ class ConnectionCore {
   std::size_t seg_off_ = 0;  // bytes taken of the next one
   std::deque<Ptr> queue_;  // exchanges whose responses have not all left, in request order
   std::list<Tasklet> handlers_;  // handler tasklets still running
-  Exchange* reading_ = nullptr;  // the exchange whose body the parser is in
+  Ptr reading_;                  // the exchange whose body the parser is in (held: its handler may be gone)
   bool body_end_seen_ = false;   // the parser ended reading_'s body (segments may remain)
   std::uint64_t discarded_ = 0;  // body bytes the reader dropped (a handler left them)
   Clock::time_point head_started_{};
