@@ -176,6 +176,22 @@ TEST_CASE("https: a plain-http client of the https port is closed at once, logge
   CHECK(handshake_logged);
 }
 
+TEST_CASE("https: the server ends a connection with close_notify") {
+  run([] {
+    auto server = weft::http::serve_tls(kAny, tls_test::server_context(), handler);
+    weft::Socket s = weft::Socket::connect(server.endpoint(), 5.0);
+    weft::TlsStream tls = weft::TlsStream::connect(s, tls_test::client_context(), "localhost", 5.0);
+    tls.write_all("GET /bye HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n", 5.0);
+    std::string got;
+    char buf[4096];
+    // Without close_notify the read at the TCP close throws EofError.
+    while (std::size_t n = tls.read({buf, sizeof buf}, 5.0)) got.append(buf, n);
+    CHECK(tls.peer_closed());
+    CHECK(contains(got, "Hello over TLS /bye\n"));
+    tls.close(1.0);
+  });
+}
+
 TEST_CASE("https: serve_tls() refuses a client context") {
   run([] {
     CHECK_THROWS_AS(weft::http::serve_tls(kAny, tls_test::client_context(), handler),
