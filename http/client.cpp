@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <utility>
 
+#include "http/detail/client_setup.hpp"
 #include "http/detail/parser.hpp"
 #include "http/errors.hpp"
 #include "io/socket.hpp"
@@ -128,14 +129,22 @@ Connection::Connection(Connection&&) noexcept = default;
 Connection& Connection::operator=(Connection&&) noexcept = default;
 Connection::~Connection() = default;
 
+namespace detail {
+
+std::string host_header(std::string_view host, std::uint16_t port, std::uint16_t default_port) {
+  std::string h(host);
+  if (h.find(':') != std::string::npos) h = "[" + h + "]";
+  if (port != default_port) h += ":" + std::to_string(port);
+  return h;
+}
+
+}  // namespace detail
+
 Connection Connection::connect(std::string_view host, std::uint16_t port, ClientOptions options) {
   const Timeout t = options.connect_timeout.count() > 0 ? Timeout(options.connect_timeout) : never;
   Socket s = Socket::connect(host, port, t);
-  std::string host_header(host);
-  if (host_header.find(':') != std::string::npos) host_header = "[" + host_header + "]";
-  if (port != 80) host_header += ":" + std::to_string(port);
-  return Connection(std::make_unique<OwnedSocketTransport>(std::move(s)), std::move(host_header),
-                    options);
+  return Connection(std::make_unique<OwnedSocketTransport>(std::move(s)),
+                    detail::host_header(host, port, 80), options);
 }
 
 bool Connection::is_open() const noexcept { return s_ && s_->open; }

@@ -25,6 +25,10 @@
 #include "weft/http/transport.hpp"
 #include "weft/sched/timeout.hpp"
 
+namespace weft {
+class TlsContext;  // io/tls_context.hpp (https: built with OpenSSL)
+}
+
 namespace weft::http {
 
 struct ClientOptions {
@@ -41,6 +45,10 @@ struct ClientOptions {
   // Pool only: redirects followed (301, 302, 303, 307, 308 with a Location);
   // 0, the default: none, the redirect response is returned.
   int max_redirects = 0;
+  // https: the TLS client context connections are made with (e.g. one
+  // trusting a CA file: TlsContext::client({.ca_file = ...})); nullptr, the
+  // default: a verifying context on the system's store (/etc/ssl/certs).
+  std::shared_ptr<const TlsContext> tls;
 };
 
 struct ClientResponse {
@@ -63,6 +71,15 @@ class Connection {
   // options.connect_timeout. Throws ResolveError, IoError, TimeoutError,
   // TaskletExit. Must be called in a tasklet.
   static Connection connect(std::string_view host, std::uint16_t port, ClientOptions options = {});
+  // https: connects to host:port, then makes the TLS handshake with
+  // options.tls (or the system's store), sending `host` as SNI and checking
+  // the server's certificate against it; each step within
+  // options.connect_timeout. Throws as connect(), and TlsError naming the
+  // refusal ("TLS handshake with 127.0.0.1:8443 failed: certificate verify
+  // failed (hostname mismatch)"). Without OpenSSL in the build:
+  // std::invalid_argument.
+  static Connection connect_https(std::string_view host, std::uint16_t port,
+                                  ClientOptions options = {});
   // A connection over a transport that is already connected (https: a TLS
   // transport); `host` is sent as the Host header.
   Connection(std::unique_ptr<Transport> transport, std::string host, ClientOptions options = {});

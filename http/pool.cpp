@@ -10,15 +10,20 @@
 namespace weft::http {
 
 Url Url::parse(std::string_view url) {
-  const std::string_view scheme = "http://";
-  if (url.substr(0, scheme.size()) != scheme) {
+  Url u;
+  std::string_view rest;
+  if (url.substr(0, 7) == "http://") {
+    rest = url.substr(7);
+  } else if (url.substr(0, 8) == "https://") {
+    rest = url.substr(8);
+    u.https = true;
+    u.port = 443;
+  } else {
     throw std::invalid_argument("weft: http URL '" + std::string(url) +
-                                "' does not start with http:// (https needs a TLS transport)");
+                                "' does not start with http:// or https://");
   }
-  std::string_view rest = url.substr(scheme.size());
   const std::size_t slash = rest.find('/');
   std::string_view authority = rest.substr(0, slash);
-  Url u;
   u.target = slash == std::string_view::npos ? "/" : std::string(rest.substr(slash));
   std::string_view port;
   if (!authority.empty() && authority.front() == '[') {
@@ -64,7 +69,8 @@ ClientResponse Pool::post(std::string_view url, std::string_view body, std::stri
 
 ClientResponse Pool::once(std::string_view method, const Url& url, const Headers& headers,
                           std::string_view body, Timeout t) {
-  const std::string key = url.host + ":" + std::to_string(url.port);
+  const std::string key =
+      (url.https ? "https://" : "http://") + url.host + ":" + std::to_string(url.port);
   const bool retry_ok = method == "GET" || method == "HEAD";
   for (;;) {
     std::vector<Connection>& free = idle_[key];
@@ -79,7 +85,8 @@ ClientResponse Pool::once(std::string_view method, const Url& url, const Headers
         }
       }
       ++opened_;
-      return Connection::connect(url.host, url.port, options_);
+      return url.https ? Connection::connect_https(url.host, url.port, options_)
+                       : Connection::connect(url.host, url.port, options_);
     }();
     try {
       ClientResponse r = c.request(method, url.target, headers, body, t);

@@ -1,9 +1,11 @@
 #pragma once
 // Pool: HTTP requests by URL over kept-alive connections, at most a few idle
-// ones kept per host:port.
+// ones kept per scheme, host and port. https:// URLs go over TLS
+// (Connection::connect_https: options.tls, or the system's store).
 //
 //   weft::http::Pool pool;
 //   auto r = pool.get("http://127.0.0.1:8080/status");
+//   r = pool.get("https://localhost:8443/status");
 
 #include "weft/sched/config.hpp"
 
@@ -18,12 +20,13 @@
 
 namespace weft::http {
 
-// The parts of an "http://host[:port][/target]" URL.
+// The parts of an "http[s]://host[:port][/target]" URL.
 struct Url {
   std::string host;    // without brackets for IPv6
-  std::uint16_t port = 80;
+  std::uint16_t port = 80;  // 443 for https
   std::string target;  // "/" at least
-  // Throws std::invalid_argument for anything else (https: not here yet).
+  bool https = false;
+  // Throws std::invalid_argument for anything else.
   static Url parse(std::string_view url);
 };
 
@@ -63,7 +66,7 @@ class Pool {
   ClientOptions options_;
   std::size_t max_idle_;
   std::size_t opened_ = 0;
-  std::map<std::string, std::vector<Connection>> idle_;  // by "host:port"
+  std::map<std::string, std::vector<Connection>> idle_;  // by "scheme://host:port"
 };
 
 }  // namespace weft::http

@@ -32,6 +32,10 @@
 #include "weft/http/transport.hpp"
 #include "weft/io/server.hpp"
 
+namespace weft {
+class TlsContext;  // io/tls_context.hpp (https: built with OpenSSL)
+}
+
 namespace weft::http {
 
 // Handles one request. Runs in its own tasklet; may park (read the body,
@@ -74,6 +78,10 @@ struct ServerOptions {
   std::chrono::milliseconds linger{2'000};
   // Stack reserve of handler tasklets (0: the loop's default).
   std::size_t handler_stack_size = 0;
+  // serve_tls() only: how long a new connection's TLS handshake may take;
+  // beyond, the connection closes (logged at debug level, as any failed
+  // handshake).
+  std::chrono::milliseconds handshake_timeout{10'000};
 };
 // Every timeout above: zero means no bound.
 
@@ -85,9 +93,21 @@ struct ServerOptions {
 // The same on a socket that already listens.
 [[nodiscard]] weft::Server serve(Socket listener, Handler handler, ServerOptions options = {});
 
+// https: serve() where each connection first makes the TLS handshake with
+// `context` (a server context: TlsContext::server) within
+// options.handshake_timeout, then serves HTTP over the TLS stream, and sends
+// close_notify before it closes. A client that fails the handshake (a
+// plain-text one, a wrong protocol or certificate, a timeout) has its
+// connection closed, logged at debug level. Throws as serve(), and
+// std::invalid_argument for a client context. Built with OpenSSL only.
+[[nodiscard]] weft::Server serve_tls(const Endpoint& at, const TlsContext& context, Handler handler,
+                                     ServerOptions options = {});
+[[nodiscard]] weft::Server serve_tls(Socket listener, const TlsContext& context, Handler handler,
+                                     ServerOptions options = {});
+
 // Serves HTTP on one connection that is already open, until it ends: the
-// body of serve()'s connection tasklets, for any transport (a TLS one: see
-// http/README.md, "Other transports"). Returns when the connection is done
+// body of serve()'s connection tasklets, for any transport (a TLS one:
+// TlsTransport, http/tls_transport.hpp). Returns when the connection is done
 // (the caller closes it); throws TaskletExit when killed (its handlers are
 // killed first). Must be called in a tasklet.
 void serve_connection(Transport& transport, const Handler& handler, const ServerOptions& options);

@@ -1,9 +1,9 @@
 #pragma once
 // Transport: the byte stream HTTP runs over. The server and the client speak
 // HTTP through this interface only, so that any weft stream carries it: a
-// Socket (SocketTransport, here), or a TLS stream (https: a TLS transport
-// wraps the TLS stream the same way and is handed to serve_connection() or to
-// Connection's constructor; see http/README.md, "Other transports").
+// Socket (SocketTransport, here), or a TLS stream (TlsTransport,
+// tls_transport.hpp: what serve_tls() and Connection::connect_https() use;
+// see http/README.md, "https").
 //
 // Contract (as Socket's): calls may park the calling tasklet; one tasklet may
 // read while another writes; every call takes a Timeout and throws
