@@ -6,8 +6,8 @@
 // Threads: cnats runs its own threads (a reader, a flusher, one per
 // subscription for deliveries, one for connection events). What they call
 // here enters weft only through the thread-safe doors: CrossEvent::set
-// (a waiting caller), LoopRef::post (a call to serve, a log line) and
-// Address::send (a one-way message). Nothing here touches a loop directly.
+// (a waiting caller), LoopRef::post (a log line) and an Address (a message
+// sent, or a call with its ServedCall slot: weft::detail::push_call). Nothing here touches a loop directly.
 
 #include <cstdint>
 #include <memory>
