@@ -12,15 +12,21 @@
 // to a subscription callback that counts.
 // Wall time (the work waits on sockets and other threads); on a loaded
 // machine both sides slow alike, but the ratio is noisier than the CPU-bound
-// benches'.
+// benches'. So each also reports the process's CPU time (every thread of
+// this process, user + system, from getrusage; the nats-server is another
+// process and not counted) per call or per send: remote_call_cpu,
+// remote_send_cpu, which a loaded machine disturbs less.
 
 #include <nats/nats.h>
+#include <sys/resource.h>
 
 #include <atomic>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <thread>
+#include <vector>
 #include <tuple>
 
 #include "bench/bench_util.hpp"
@@ -32,6 +38,18 @@
 namespace {
 
 weft_test::NatsServer* g_nats = nullptr;
+
+// CPU time of the whole process (all threads, user + system), seconds.
+double process_cpu_seconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  auto s = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) * 1e-6; };
+  return s(u.ru_utime) + s(u.ru_stime);
+}
+
+// The CPU µs per operation of each run, by implementation: weft call, cnats
+// call, weft send, cnats send.
+std::vector<double> g_cpu[4];
 
 struct Inc {
   using reply = int;
@@ -52,9 +70,11 @@ double weft_call(long n) {
     int v = 0;
     for (int i = 0; i < 100; ++i) v = remote.call(Inc{v}, 5.0);  // warm up
     v = 0;
+    const double cpu0 = process_cpu_seconds();
     const auto t0 = std::chrono::steady_clock::now();
     for (long i = 0; i < n; ++i) v = remote.call(Inc{v}, 5.0);
     us = bench::seconds_since(t0) * 1e6 / static_cast<double>(n);
+    g_cpu[0].push_back((process_cpu_seconds() - cpu0) * 1e6 / static_cast<double>(n));
     if (v != n) std::abort();
   });
   return us;
@@ -94,9 +114,11 @@ double cnats_call(long n) {
   };
   for (int i = 0; i < 100; ++i) one();
   v = 0;
+  const double cpu0 = process_cpu_seconds();
   const auto t0 = std::chrono::steady_clock::now();
   for (long i = 0; i < n; ++i) one();
   const double us = bench::seconds_since(t0) * 1e6 / static_cast<double>(n);
+  g_cpu[1].push_back((process_cpu_seconds() - cpu0) * 1e6 / static_cast<double>(n));
   if (v != n) std::abort();
   natsSubscription_Unsubscribe(sub);
   natsSubscription_Destroy(sub);
@@ -122,6 +144,7 @@ double weft_send(long n) {
     auto reg = serving.register_name<Inc, weft::remote::Call<long, int>>(sink, "bench.sink");
     auto client = weft::remote::Connection::connect(g_nats->url(), 5.0);
     auto remote = client.lookup("bench.sink", 5.0);
+    const double cpu0 = process_cpu_seconds();
     const auto t0 = std::chrono::steady_clock::now();
     for (long i = 0; i < n; ++i) remote.send(Inc{static_cast<int>(i)});
     // NATS drops what a slow subscriber cannot keep up with (cnats' pending
@@ -137,6 +160,7 @@ double weft_send(long n) {
       weft::Tasklet::sleep(0.001);
     }
     rate = static_cast<double>(got) / std::chrono::duration<double>(last - t0).count();
+    g_cpu[2].push_back((process_cpu_seconds() - cpu0) * 1e6 / static_cast<double>(got));
     if (got < n) std::fprintf(stderr, "bench remote: weft: %ld of %ld sends arrived\n", got, n);
   });
   return rate;
@@ -156,6 +180,7 @@ double cnats_send(long n) {
   check(natsConnection_ConnectTo(&client, g_nats->url().c_str()), "connect");
   check(natsConnection_Subscribe(&sub, server, "bench.rawsink", &cnats_count, &count), "subscribe");
   check(natsConnection_Flush(server), "flush");
+  const double cpu0 = process_cpu_seconds();
   const auto t0 = std::chrono::steady_clock::now();
   for (long i = 0; i < n; ++i) {
     const std::string out = weft::remote::encode(std::tuple<std::string, int, int>{"Inc", 0, static_cast<int>(i)});
@@ -172,6 +197,7 @@ double cnats_send(long n) {
     std::this_thread::sleep_for(std::chrono::microseconds(100));
   }
   const double rate = static_cast<double>(got) / std::chrono::duration<double>(last - t0).count();
+  g_cpu[3].push_back((process_cpu_seconds() - cpu0) * 1e6 / static_cast<double>(got));
   if (got < n) std::fprintf(stderr, "bench remote: cnats: %ld of %ld sends arrived\n", got, n);
   natsSubscription_Unsubscribe(sub);
   natsSubscription_Destroy(sub);
@@ -179,6 +205,8 @@ double cnats_send(long n) {
   natsConnection_Destroy(server);
   return rate;
 }
+
+double cpu_median(int i) { return g_cpu[i].empty() ? std::nan("") : bench::median(g_cpu[i]); }
 
 }  // namespace
 
@@ -191,9 +219,13 @@ int main(int argc, char** argv) {
   const auto c = bench::measure(a, {{"weft", &weft_call}, {"cnats", &cnats_call}}, calls);
   bench::report(a, "remote_call", "us", "call round trip through a loopback nats-server",
                 {"weft", "cnats"}, c, true, "weft <= 1.3x raw cnats request/reply");
+  bench::report(a, "remote_call_cpu", "us", "process CPU per call (all threads; same runs)",
+                {"weft", "cnats"}, {cpu_median(0), cpu_median(1)}, true, "(CPU cost; no target)");
   const auto s = bench::measure(a, {{"weft", &weft_send}, {"cnats", &cnats_send}}, sends);
   bench::report(a, "remote_send", "msgs/s", "one-way sends through a loopback nats-server",
                 {"weft", "cnats"}, s, false, "(throughput of one-way sends; no target)");
+  bench::report(a, "remote_send_cpu", "us", "process CPU per send (all threads; same runs)",
+                {"weft", "cnats"}, {cpu_median(2), cpu_median(3)}, true, "(CPU cost; no target)");
   g_nats = nullptr;
   return 0;
 }

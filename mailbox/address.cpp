@@ -35,6 +35,14 @@ namespace weft::detail {
 
 namespace {
 
+std::string dropped_text(const RemoteInbox& in) {
+  if (!in.loop.alive()) return "weft: call to " + in.owner + " failed: its loop has ended";
+  if (in.closed.load(std::memory_order_acquire)) {
+    return "weft: call to " + in.owner + " failed: it finished without replying";
+  }
+  return "weft: call to " + in.owner + " failed: it dropped the message without replying";
+}
+
 // Called on the callee's side once the call is settled (replied, failed or
 // dropped): wakes the caller on its own loop and drops this side's reference.
 void settle(void* ctx) noexcept {
@@ -71,14 +79,28 @@ void cross_call(RemoteInbox& in, Envelope* e, const std::shared_ptr<CrossCall>& 
     call->abandoned.store(true, std::memory_order_relaxed);
     check_wake(w, d, "call to " + in.owner);
   }
-  if (slot.dropped) {
-    if (!in.loop.alive()) throw CallError("weft: call to " + in.owner + " failed: its loop has ended");
-    if (in.closed.load(std::memory_order_acquire)) {
-      throw CallError("weft: call to " + in.owner + " failed: it finished without replying");
-    }
-    throw CallError("weft: call to " + in.owner + " failed: it dropped the message without replying");
-  }
+  if (slot.dropped) throw CallError(dropped_text(in));
   if (slot.error) std::rethrow_exception(slot.error);
 }
 
+bool push_call(const Address& to, Envelope* e, CallSlot& slot) noexcept {
+  e->is_call = true;
+  e->call = &slot;
+  slot.env = e;
+  if (!to.inbox_) {
+    free_envelope(e);  // settles the slot as dropped
+    return false;
+  }
+  return to.push(e);
+}
+
 }  // namespace weft::detail
+
+namespace weft {
+
+std::string dropped_call_reason(const Address& to) {
+  if (!to.inbox_) return "weft: call through an empty Address";
+  return detail::dropped_text(*to.inbox_);
+}
+
+}  // namespace weft

@@ -14,6 +14,7 @@
 #include <atomic>
 #include <memory>
 #include <stdexcept>
+#include <string>
 #include <type_traits>
 #include <utility>
 
@@ -26,8 +27,11 @@
 
 namespace weft {
 
+class Address;
+
 namespace detail {
 struct RemoteInbox;
+bool push_call(const Address& to, Envelope* e, CallSlot& slot) noexcept;
 }
 
 class Address {
@@ -69,9 +73,16 @@ class Address {
   }
 
  private:
+  friend bool detail::push_call(const Address& to, detail::Envelope* e,
+                                detail::CallSlot& slot) noexcept;
+  friend std::string dropped_call_reason(const Address& to);
   bool push(detail::Envelope* e) const noexcept;
   std::shared_ptr<detail::RemoteInbox> inbox_;
 };
+
+// Why a call through `to` that was settled as dropped (CallSlot::dropped)
+// failed: the CallError text Address::call would throw.
+std::string dropped_call_reason(const Address& to);
 
 namespace detail {
 
@@ -89,6 +100,14 @@ template <class R>
 struct CrossCallOf final : CrossCall, ReplySlot<R> {
   CallSlot& slot() noexcept override { return *this; }
 };
+
+// A call through `to` that no tasklet waits for (remote/ serves calls with
+// it): pushes `e` (owned from now on) as a call answered into `slot`, whose
+// `accept` takes the reply and whose `notify` is called exactly once, on the
+// thread that settles it: the callee's loop when it replies, or whichever
+// thread drops the message (inside this call when `to` refuses it, which
+// returns false). `slot` must live until then. Thread-safe.
+bool push_call(const Address& to, Envelope* e, CallSlot& slot) noexcept;
 
 // Pushes `e` as a call through `in` and waits for it to be settled; throws
 // as Address::call. Takes ownership of e.

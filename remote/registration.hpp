@@ -79,15 +79,10 @@ void send_one(Decoder& d, const Address& to) {
 }
 
 template <class M, class R>
-void call_one(Decoder& d, const Address& to, Timeout t, Encoder& out) {
-  M m = Codec<M>::decode(d);
-  if constexpr (std::is_void_v<R>) {
-    to.call<void>(std::move(m), t);
-    out.nil();
-  } else {
-    const R r = to.call<R>(std::move(m), t);
-    Codec<R>::encode(out, r);
-  }
+void call_one(Decoder& d, const Address& to, std::unique_ptr<ServedCall>& slot) {
+  weft::detail::Envelope* e = weft::detail::make_envelope(Codec<M>::decode(d));
+  slot->accept = &encode_reply<R>;
+  weft::detail::push_call(to, e, *slot.release());
 }
 
 template <class A>

@@ -16,8 +16,10 @@
 
 #include <nats/nats.h>
 
-#include <chrono>
 #include <atomic>
+#include <chrono>
+#include <climits>
+#include <cstdint>
 #include <condition_variable>
 #include <mutex>
 #include <stdexcept>
@@ -91,8 +93,10 @@ struct Core {
   Latch replies_done;
   Latch closed_cb;
   std::once_flag close_once;
-  // Calls being served: posted to a loop and not yet answered on the wire.
+  // Calls being served: pushed to a tasklet and not yet answered on the
+  // wire; the latest of their callers' deadlines (steady clock, ns).
   std::atomic<int> serving{0};
+  std::atomic<std::int64_t> serving_until{0};
 
   std::mutex mu;
   std::uint64_t next_token = 1;
@@ -181,38 +185,48 @@ void publish_reply(Core& c, const std::string& subject, const std::string& frame
   }
 }
 
-// Runs in a tasklet on the registration's loop: delivers one call and
-// publishes its reply.
-void serve_call(const std::shared_ptr<Served>& s, const Accept& a, Decoder& d, Timeout t,
-                const std::string& reply_to) {
-  struct Done {
-    std::atomic<int>& n;
-    ~Done() { n.fetch_sub(1, std::memory_order_release); }
-  } done{s->core->serving};
+// ServedCall's notify: the call is settled (replied, failed or dropped), on
+// the thread that settled it (the registration's loop, or any thread that
+// dropped the message): publishes the reply frame and frees the slot.
+void served_call_done(void* ctx) noexcept {
+  std::unique_ptr<ServedCall> c(static_cast<ServedCall*>(ctx));
+  Served& s = *c->served;
   std::string frame;
-  try {
-    Encoder out;
-    out.array(2);
-    out.integer(0);
-    a.call(d, s->to, t, out);
-    frame = out.take();
-  } catch (const DecodeError& e) {
-    frame = error_frame(Status::bad_message, "weft::remote::DecodeError",
-                        "remote '" + s->name + "' could not decode a " + a.type + ": " + e.what());
-    log(LogLevel::warning, "weft: remote '" + s->name + "' refused a call: could not decode a " +
-                               a.type + ": " + e.what());
-  } catch (const CallError& e) {
-    frame = error_frame(Status::unreachable, "weft::CallError", e.what());
-  } catch (const std::exception& e) {
-    frame = error_frame(Status::handler_error, weft::detail::demangle(typeid(e)), e.what());
-  } catch (...) {  // TaskletExit: the loop is ending; the caller hears of it, the exit goes on
-    publish_reply(*s->core, reply_to,
-                  error_frame(Status::unreachable, "weft::CallError",
-                              "the loop serving remote '" + s->name + "' has ended"),
-                  s->name);
-    throw;
+  if (c->dropped) {
+    // Dropped: why is known once the dropping has settled (a tasklet that
+    // returns without replying frees the message before it counts as
+    // finished), so the reason is read a loop turn later, as a local
+    // caller woken on its loop would.
+    auto reply = [c = std::shared_ptr<ServedCall>(std::move(c))] {
+      Served& s = *c->served;
+      publish_reply(*s.core, c->reply_to,
+                    error_frame(Status::unreachable, "weft::CallError", weft::dropped_call_reason(s.to)),
+                    s.name);
+      s.core->serving.fetch_sub(1, std::memory_order_release);
+    };
+    bool posted = false;
+    try {
+      posted = s.loop.post(reply);
+    } catch (...) {
+    }
+    if (!posted) reply();
+    return;
   }
-  publish_reply(*s->core, reply_to, frame, s->name);
+  if (c->error) {
+    try {
+      std::rethrow_exception(c->error);
+    } catch (const CallError& e) {
+      frame = error_frame(Status::unreachable, "weft::CallError", e.what());
+    } catch (const std::exception& e) {
+      frame = error_frame(Status::handler_error, weft::detail::demangle(typeid(e)), e.what());
+    } catch (...) {
+      frame = error_frame(Status::handler_error, "unknown", "a reply_error with no std::exception");
+    }
+  } else {
+    frame = std::move(c->frame);
+  }
+  publish_reply(*s.core, c->reply_to, frame, s.name);
+  s.core->serving.fetch_sub(1, std::memory_order_release);
 }
 
 // cnats' delivery thread: one message for a registered name.
@@ -233,9 +247,9 @@ void on_message(natsConnection*, natsSubscription*, natsMsg* msg, void* closure)
     });
   };
   try {
-    auto d = std::make_shared<Decoder>(bytes);
-    if (d->array() != 3) throw DecodeError("not a weft message frame (an array of 3)");
-    const std::string type = d->string();
+    Decoder d(bytes);
+    if (d.array() != 3) throw DecodeError("not a weft message frame (an array of 3)");
+    const std::string type = d.string();
     if (type == kProbe) {
       if (!reply_to.empty()) {
         Encoder ok;
@@ -256,27 +270,47 @@ void on_message(natsConnection*, natsSubscription*, natsMsg* msg, void* closure)
       for (const Accept& x : raw->accepts) known += (known.empty() ? "" : ", ") + x.type;
       throw DecodeError("it accepts no message of type '" + type + "' (it accepts: " + known + ")");
     }
-    Timeout t = never;
-    if (d->next_is_nil()) {
-      d->nil();
+    std::int64_t timeout_ms = -1;
+    if (d.next_is_nil()) {
+      d.nil();
     } else {
-      t = Timeout(std::chrono::milliseconds(d->integer()));
+      timeout_ms = d.integer();
     }
     if (reply_to.empty()) {
-      a->send(*d, raw->to);
+      a->send(d, raw->to);
     } else {
-      // The posted call keeps the registration (not the subscription) alive.
+      // No tasklet: the call goes into the tasklet's mailbox from this
+      // thread (Address's door, one wake-up of its loop per burst), and
+      // its reply is published by the slot's notify where it is settled.
+      auto slot = std::make_unique<ServedCall>();
+      slot->served = raw->shared_from_this();
+      slot->reply_to = reply_to;
+      slot->notify = &served_call_done;
+      slot->notify_ctx = slot.get();
+      // close() waits for the calls being served, each until its caller's deadline.
+      std::int64_t until = INT64_MAX;
+      if (timeout_ms >= 0) {
+        until = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                    std::chrono::steady_clock::now().time_since_epoch()).count() +
+                timeout_ms * 1'000'000;
+      }
+      std::int64_t seen = core.serving_until.load(std::memory_order_relaxed);
+      while (seen < until && !core.serving_until.compare_exchange_weak(seen, until, std::memory_order_relaxed)) {
+      }
       core.serving.fetch_add(1, std::memory_order_relaxed);
-      const bool posted = raw->loop.post([self = raw->shared_from_this(), a, d, t, reply_to] {
-        Tasklet::spawn([self, a, d, t, reply_to] { serve_call(self, *a, *d, t, reply_to); },
-                       {.name = "remote '" + self->name + "' call"});
-      });
-      if (!posted) {
+      try {
+        a->call(d, raw->to, slot);  // on success slot is released: its notify publishes
+      } catch (const DecodeError& e) {
         core.serving.fetch_sub(1, std::memory_order_relaxed);
         publish_reply(core, reply_to,
-                      error_frame(Status::unreachable, "weft::CallError",
-                                  "the loop serving remote '" + raw->name + "' has ended"),
+                      error_frame(Status::bad_message, "weft::remote::DecodeError",
+                                  "remote '" + raw->name + "' could not decode a " + a->type + ": " + e.what()),
                       raw->name);
+        raw->loop.post([line = "weft: remote '" + raw->name + "' refused a call: could not decode a " +
+                               a->type + ": " + e.what()] { log(LogLevel::warning, line); });
+      } catch (...) {
+        if (slot) core.serving.fetch_sub(1, std::memory_order_relaxed);
+        throw;
       }
     }
   } catch (const DecodeError& e) {
@@ -351,8 +385,12 @@ void close(const std::shared_ptr<Core>& c) {
   }
   // The calls being served get their replies out first (they need the loop,
   // so this parks rather than blocks); bounded by the drain time.
+  // A call its callers gave up on (past their deadlines) is not waited for.
   const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(kDrainMs);
-  while (c->serving.load(std::memory_order_acquire) > 0 && std::chrono::steady_clock::now() < until) {
+  const auto callers_until = std::chrono::steady_clock::time_point(
+      std::chrono::nanoseconds(c->serving_until.load(std::memory_order_relaxed)));
+  while (c->serving.load(std::memory_order_acquire) > 0 && std::chrono::steady_clock::now() < until &&
+         std::chrono::steady_clock::now() < callers_until) {
     Tasklet::sleep(0.005);
   }
   // The drain blocks (cnats waits for its threads): on a worker, so the loop

@@ -6,16 +6,19 @@
 // Threads: cnats runs its own threads (a reader, a flusher, one per
 // subscription for deliveries, one for connection events). What they call
 // here enters weft only through the thread-safe doors: CrossEvent::set
-// (a waiting caller), LoopRef::post (a call to serve, a log line) and
-// Address::send (a one-way message). Nothing here touches a loop directly.
+// (a waiting caller), LoopRef::post (a log line) and an Address (a message
+// sent, or a call with its ServedCall slot: weft::detail::push_call). Nothing here touches a loop directly.
 
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <typeinfo>
 #include <vector>
 
 #include "weft/mailbox/address.hpp"
+#include "weft/mailbox/mailbox.hpp"
 #include "weft/remote/codec.hpp"
 #include "weft/sched/loop.hpp"
 #include "weft/sched/park.hpp"
@@ -46,22 +49,60 @@ void publish(Core& c, std::string_view name, const std::string& payload);
 std::string request(Core& c, std::string_view name, const std::string& payload,
                     const Deadline& d);
 
+struct Served;  // one subscription of a registered name (core.cpp)
+
+// A call being served: the slot its local call is answered into (no tasklet
+// waits for it). `accept` (encode_reply<R>) turns the reply into the reply
+// frame on the callee's loop; core.cpp's notify then publishes it (or the
+// error frame) from that thread and deletes the slot.
+struct ServedCall : weft::detail::CallSlot {
+  std::string frame;                // the ok reply's frame, once replied
+  std::shared_ptr<Served> served;   // kept alive until the reply is out
+  std::string reply_to;
+};
+
+// ServedCall's accept for replies of type R (void: any reply).
+template <class R>
+void encode_reply(weft::detail::CallSlot& s, const std::type_info& type, void* value,
+                  bool rvalue) noexcept {
+  (void)rvalue;
+  auto& c = static_cast<ServedCall&>(s);
+  try {
+    Encoder out;
+    out.array(2);
+    out.integer(0);
+    if constexpr (std::is_void_v<R>) {
+      (void)type, (void)value;
+      out.nil();
+    } else {
+      if (type != typeid(R)) {
+        s.error = weft::detail::reply_type_error(typeid(R), type);
+        return;
+      }
+      Codec<R>::encode(out, *static_cast<const R*>(value));
+    }
+    c.frame = out.take();
+  } catch (...) {
+    s.error = std::current_exception();
+  }
+}
+
 // One message type a registered name accepts, with the two ways of
 // delivering it (function templates of remote/registration.hpp).
 struct Accept {
   std::string type;  // the wire name
   // Decodes the body from `d` and sends it to `to`. Throws DecodeError.
   void (*send)(Decoder& d, const Address& to);
-  // Decodes the body, calls `to` with it within `t` and encodes the reply's
-  // body into `out`. Runs in a tasklet. Throws what the call throws.
-  void (*call)(Decoder& d, const Address& to, Timeout t, Encoder& out);
+  // Decodes the body from `d` and pushes it to `to` as a call answered into
+  // *slot, which it then releases (push_call owns it). Throws DecodeError
+  // (and bad_alloc), leaving *slot as it was.
+  void (*call)(Decoder& d, const Address& to, std::unique_ptr<ServedCall>& slot);
 };
 
-struct Served;  // one subscription of a registered name (core.cpp)
 
 // Subscribes to the name (queue group "weft": one of several registrants
 // gets each message); sends go to `to`, calls run in tasklets spawned on
-// `loop`. Throws ConnectionError; std::invalid_argument for a name that is
+// `loop` (without a tasklet: see ServedCall). Throws ConnectionError; std::invalid_argument for a name that is
 // not a NATS subject ("weft: register_name: ...").
 std::shared_ptr<Served> serve(const std::shared_ptr<Core>& c, const std::string& name,
                               Address to, LoopRef loop, std::vector<Accept> accepts);
