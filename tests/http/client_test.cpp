@@ -119,7 +119,10 @@ TEST_CASE("http client: the pool reuses kept-alive connections per host:port") {
     CHECK(pool.opened() == 1);
     CHECK(pool.idle() == 1);
     CHECK(server.accepted() == 1);
-    CHECK_THROWS_AS(pool.get("ftp://example.com/"), std::invalid_argument);
+    CHECK_THROWS_AS(pool.get("ftp://127.0.0.1/"), std::invalid_argument);
+    const weft::http::Url u = weft::http::Url::parse("https://localhost/x");  // https: tests/http/https_test
+    CHECK(u.https);
+    CHECK(u.port == 443);
   });
 }
 
