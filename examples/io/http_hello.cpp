@@ -1,7 +1,8 @@
 // An HTTP/1.1 "hello" server on weft's http/ module.
 //
 //   GET /              200 "Hello, World!"
-//   GET /sleep?s=2     200 after 2 s (the wait parks only this request)
+//   GET /sleep?s=2     200 after 2 s (the wait parks only this request; at
+//                      most 3 s: a peer must not park handlers for long)
 //   anything else      404
 //
 // Each request runs in a tasklet of its own (weft::http::serve): pipelined
@@ -25,7 +26,10 @@ void handle(weft::http::Request& req, weft::http::Response& res) {
   }
   const std::string_view prefix = "/sleep?s=";
   if (req.target().compare(0, prefix.size(), prefix) == 0) {
-    const double secs = std::atof(req.target().c_str() + prefix.size());
+    constexpr double kMaxSleep = 3.0;
+    double secs = std::atof(req.target().c_str() + prefix.size());
+    if (!(secs > 0)) secs = 0;  // negative, zero, junk or NaN
+    if (secs > kMaxSleep) secs = kMaxSleep;
     weft::Tasklet::sleep(secs);
     res.send("slept " + std::to_string(secs) + " s\n");
     return;

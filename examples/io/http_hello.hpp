@@ -7,7 +7,7 @@
 
 namespace http_hello {
 
-// GET / answers "Hello, World!", /sleep?s=N after N seconds, anything else 404.
+// GET / answers "Hello, World!", /sleep?s=N after N seconds (at most 3), anything else 404.
 void handle(weft::http::Request& req, weft::http::Response& res);
 
 }  // namespace http_hello
