@@ -22,24 +22,15 @@
 #include "sched/errors.hpp"
 #include "sched/extension.hpp"
 #include "sched/fd_watch.hpp"
+#include "io/detail/errno_text.hpp"
 #include "sched/park.hpp"
 
 namespace weft {
 
 namespace {
 
+using detail::errno_text;
 using detail::LazyDeadline;
-
-// "Connection refused (ECONNREFUSED)"
-std::string errno_text(int err) {
-  std::string s = std::strerror(err);
-  if (const char* name = ::strerrorname_np(err)) {
-    s += " (";
-    s += name;
-    s += ")";
-  }
-  return s;
-}
 
 bool is_tcp(const Endpoint& e) {
   return e.family() == Endpoint::Family::ipv4 || e.family() == Endpoint::Family::ipv6;

@@ -1,5 +1,7 @@
 #include "io/detail/tls_error.hpp"
 
+#include "io/detail/errno_text.hpp"
+
 #include <openssl/err.h>
 #include <openssl/x509.h>
 
@@ -11,7 +13,7 @@ namespace weft::detail {
 namespace {
 
 std::string reason_of(unsigned long e) {
-  if (ERR_SYSTEM_ERROR(e)) return errno_words(ERR_GET_REASON(e));
+  if (ERR_SYSTEM_ERROR(e)) return errno_text(ERR_GET_REASON(e));
   if (const char* r = ERR_reason_error_string(e)) return r;
   return "OpenSSL error " + std::to_string(e);
 }
@@ -40,16 +42,6 @@ std::string hint(const SSL* ssl, unsigned long e) {
 
 }  // namespace
 
-std::string errno_words(int err) {
-  std::string s = std::strerror(err);
-  if (const char* name = ::strerrorname_np(err)) {
-    s += " (";
-    s += name;
-    s += ")";
-  }
-  return s;
-}
-
 std::string openssl_reasons() {
   std::string why = tls_failure(nullptr, SSL_ERROR_SSL, 0).why;
   return why.empty() ? "unknown error" : why;
@@ -73,7 +65,7 @@ TlsFailure tls_failure(const SSL* ssl, int ssl_error, int sys_errno) {
   }
   if (sys_errno != 0) {
     f.error_number = sys_errno;
-    if (f.why.empty()) f.why = errno_words(sys_errno);
+    if (f.why.empty()) f.why = errno_text(sys_errno);
   }
   if (f.why.empty() && ssl != nullptr) {
     f.why = ssl_error == SSL_ERROR_SYSCALL ? "the connection ended in the middle of a TLS message"

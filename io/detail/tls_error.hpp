@@ -22,7 +22,4 @@ struct TlsFailure {
 };
 TlsFailure tls_failure(const SSL* ssl, int ssl_error, int sys_errno);
 
-// "Connection reset by peer (ECONNRESET)".
-std::string errno_words(int err);
-
 }  // namespace weft::detail
