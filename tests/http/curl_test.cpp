@@ -32,7 +32,7 @@ void handler(Request& req, Response& res) {
   res.send("Hello, World!\n");
 }
 
-std::string url(const weft::http::ServerOptions&, const weft::Server& s, const char* path = "/") {
+std::string url(const weft::Server& s, const char* path = "/") {
   return "http://" + s.endpoint().to_string() + path;
 }
 
@@ -48,7 +48,7 @@ TEST_CASE("http with curl: GET, HTTP/1.0, HEAD without excess bytes, keep-alive 
   run([] {
     weft::http::ServerOptions o;
     auto server = weft::http::serve(kAny, handler, o);
-    const std::string u = url(o, server);
+    const std::string u = url(server);
     int status = -1;
     CHECK(shell("curl -sS --max-time 5 " + u, &status) == "Hello, World!\n");
     CHECK(status == 0);
@@ -79,7 +79,7 @@ TEST_CASE("http with curl: a chunked upload from a file, and Expect: 100-continu
     const std::string want = "got 300000 sum " + std::to_string(sum) + "\n";
     weft::http::ServerOptions o;
     auto server = weft::http::serve(kAny, handler, o);
-    const std::string u = url(o, server, "/upload");
+    const std::string u = url(server, "/upload");
     int status = -1;
     const std::string chunked = shell("curl -sSv --max-time 10 -H 'Transfer-Encoding: chunked' "
                                       "--data-binary @" + path + " " + u + " 2>&1", &status);
