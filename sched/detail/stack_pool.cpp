@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <new>
+#include <utility>
 
 #include "sched/detail/fiber.hpp"
 #include "sched/detail/context.hpp"
@@ -186,6 +187,9 @@ StackPool::~StackPool() {
   };
   deregister(default_bucket_);
   for (Bucket& b : other_buckets_) deregister(b);
+#ifdef WEFT_VALGRIND
+  if (hot_.base != nullptr) VALGRIND_STACK_DEREGISTER(hot_.valgrind_id);
+#endif
   for (const Mapping& m : mappings_) {
     ::munmap(m.addr, m.len);
     drop_shadow(m.addr, m.len);
@@ -194,7 +198,8 @@ StackPool::~StackPool() {
 }
 
 std::size_t StackPool::pooled() const noexcept {
-  std::size_t n = default_bucket_.free_guarded.size() + default_bucket_.free_plain.size();
+  std::size_t n = default_bucket_.free_guarded.size() + default_bucket_.free_plain.size() +
+                  (hot_.base != nullptr ? 1 : 0);
   for (const Bucket& b : other_buckets_) n += b.free_guarded.size() + b.free_plain.size();
   return n;
 }
@@ -294,6 +299,10 @@ Stack StackPool::carve(Bucket& b, bool region) {
 }
 
 Stack StackPool::acquire(std::size_t size) {
+  if ((size == 0 || size == default_size_) && hot_.base != nullptr) {
+    ++live_;
+    return std::exchange(hot_, Stack{});
+  }
   size = size == 0 ? default_size_ : round_up(size, page_size());
   Bucket& b = bucket(size);
   Stack s;
@@ -378,6 +387,10 @@ void StackPool::release(const Stack& s) noexcept {
   --live_;
   forget_stack(s.base, s.usable());
   if (s.size == default_size_) {
+    if (hot_.base == nullptr && s.guarded) {
+      hot_ = s;
+      return;
+    }
     pool(default_bucket_, s);
     return;
   }

@@ -128,6 +128,11 @@ class StackPool {
   std::size_t guard_maps_ = 0;
   std::size_t guard_regions_made_ = 0;
   std::size_t live_ = 0;
+  // The last guarded default-size stack released, if any: the next acquire of
+  // the default size takes it first. A tasklet that ends and one that starts
+  // next (a join, a burst of short tasklets) then hand one hot stack on
+  // without the free list's bookkeeping.
+  Stack hot_{};
   Bucket default_bucket_;
   std::deque<Bucket> other_buckets_;  // stable addresses
   std::vector<Mapping> mappings_;
