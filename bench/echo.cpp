@@ -335,15 +335,19 @@ void print_table(const Point& p, int runs) {
 // The whole curve in one table, for reading across N.
 void print_curve(const std::vector<Point>& points) {
   std::printf("echo curve   saturated round trips/s (weft, libev, ratio) | paced server CPU us/rt"
-              " (weft, libev, ratio) | saturated generator CPU us/rt (facing weft, libev)\n");
+              " (weft, libev, ratio) | of it in user space (weft, libev) | saturated generator CPU"
+              " us/rt (facing weft, libev)\n");
   for (const Point& p : points) {
     const double rw = p.med(kWeft, &Figures::rate);
     const double rl = p.med(kLibev, &Figures::rate);
     const double cw = p.paced_med(kWeft, &Figures::server_us);
     const double cl = p.paced_med(kLibev, &Figures::server_us);
-    std::printf("  N=%-7ld K=%-3d %10s %10s %6s | %7s %7s %6s | %6s %6s%s\n", p.conns, p.depth,
-                cell(rw, "%.4g").c_str(), cell(rl, "%.4g").c_str(), cell(rw / rl, "%.3g").c_str(),
-                cell(cw, "%.2f").c_str(), cell(cl, "%.2f").c_str(), cell(cw / cl, "%.3g").c_str(),
+    std::printf("  N=%-7ld K=%-3d %10s %10s %6s | %7s %7s %6s | %6s %6s | %6s %6s%s\n", p.conns,
+                p.depth, cell(rw, "%.4g").c_str(), cell(rl, "%.4g").c_str(),
+                cell(rw / rl, "%.3g").c_str(), cell(cw, "%.2f").c_str(), cell(cl, "%.2f").c_str(),
+                cell(cw / cl, "%.3g").c_str(),
+                cell(p.paced_med(kWeft, &Figures::server_user_us), "%.3f").c_str(),
+                cell(p.paced_med(kLibev, &Figures::server_user_us), "%.3f").c_str(),
                 cell(p.med(kWeft, &Figures::gen_us), "%.2f").c_str(),
                 cell(p.med(kLibev, &Figures::gen_us), "%.2f").c_str(),
                 p.conns < p.requested ? ("  capped, asked " + with_commas(p.requested)).c_str() : "");

@@ -83,6 +83,7 @@ struct Figures {
   double server_busy = 0;  // server CPU seconds per second (1: a core saturated)
   double gen_us = 0;       // generator CPU microseconds per round trip
   double gen_busy = 0;     // generator CPU seconds per second
+  double server_user_us = 0;  // the part of server_us spent in user space (the server's own code)
 };
 
 // How a run ended.
@@ -140,6 +141,7 @@ class Generator {
     }
     const long trips0 = trips_;
     const double server0 = process_cpu_seconds(server);
+    const double server_user0 = process_cpu_seconds(server, true);
     const double own0 = own_cpu_seconds();
     const auto m0 = std::chrono::steady_clock::now();
     double secs = 0;
@@ -148,6 +150,7 @@ class Generator {
     }
     const double own_cpu = own_cpu_seconds() - own0;
     const double server_cpu = process_cpu_seconds(server) - server0;
+    const double server_user = process_cpu_seconds(server, true) - server_user0;
     const double trips = static_cast<double>(trips_ - trips0);
     if (trips <= 0) {
       out.kind = Outcome::failed;
@@ -157,7 +160,7 @@ class Generator {
       return out;
     }
     out.figures = {trips / secs, server_cpu * 1e6 / trips, server_cpu / secs, own_cpu * 1e6 / trips,
-                   own_cpu / secs};
+                   own_cpu / secs, server_user * 1e6 / trips};
     return out;
   }
 

@@ -77,8 +77,8 @@ inline long raise_fd_limit() {
   return rl.rlim_cur == RLIM_INFINITY ? (1L << 30) : static_cast<long>(rl.rlim_cur);
 }
 
-// CPU time (user + system) of process `pid` so far, seconds.
-inline double process_cpu_seconds(pid_t pid) {
+// CPU time of process `pid` so far, seconds: user + system, or (user_only) user alone.
+inline double process_cpu_seconds(pid_t pid, bool user_only = false) {
   std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
   std::string s((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
   const auto close = s.rfind(')');
@@ -93,7 +93,7 @@ inline double process_cpu_seconds(pid_t pid) {
   }
   if (fields.size() < 13) return 0;
   const double ticks = static_cast<double>(::sysconf(_SC_CLK_TCK));
-  return (std::stod(fields[11]) + std::stod(fields[12])) / ticks;
+  return (std::stod(fields[11]) + (user_only ? 0.0 : std::stod(fields[12]))) / ticks;
 }
 
 // CPU time of this process (the generator), seconds.
