@@ -16,6 +16,7 @@
 
 #include <nats/nats.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <climits>
@@ -185,6 +186,18 @@ void publish_reply(Core& c, const std::string& subject, const std::string& frame
   }
 }
 
+std::int64_t steady_ns() noexcept {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+// Past the caller's deadline: it has stopped waiting and its inbox entry is
+// gone, so nothing is published (as a local reply to a caller that gave up
+// is dropped).
+bool caller_gone(const ServedCall& c) noexcept {
+  return c.gives_up_at != INT64_MAX && steady_ns() >= c.gives_up_at;
+}
+
 // ServedCall's notify: the call is settled (replied, failed or dropped), on
 // the thread that settled it (the registration's loop, or any thread that
 // dropped the message): publishes the reply frame and frees the slot.
@@ -192,6 +205,10 @@ void served_call_done(void* ctx) noexcept {
   std::unique_ptr<ServedCall> c(static_cast<ServedCall*>(ctx));
   Served& s = *c->served;
   std::string frame;
+  if (caller_gone(*c)) {
+    s.core->serving.fetch_sub(1, std::memory_order_release);
+    return;
+  }
   if (c->dropped) {
     // Dropped: why is known once the dropping has settled (a tasklet that
     // returns without replying frees the message before it counts as
@@ -199,9 +216,11 @@ void served_call_done(void* ctx) noexcept {
     // caller woken on its loop would.
     auto reply = [c = std::shared_ptr<ServedCall>(std::move(c))] {
       Served& s = *c->served;
-      publish_reply(*s.core, c->reply_to,
-                    error_frame(Status::unreachable, "weft::CallError", weft::dropped_call_reason(s.to)),
-                    s.name);
+      if (!caller_gone(*c)) {
+        publish_reply(*s.core, c->reply_to,
+                      error_frame(Status::unreachable, "weft::CallError", weft::dropped_call_reason(s.to)),
+                      s.name);
+      }
       s.core->serving.fetch_sub(1, std::memory_order_release);
     };
     bool posted = false;
@@ -287,13 +306,15 @@ void on_message(natsConnection*, natsSubscription*, natsMsg* msg, void* closure)
       slot->reply_to = reply_to;
       slot->notify = &served_call_done;
       slot->notify_ctx = slot.get();
-      // close() waits for the calls being served, each until its caller's deadline.
+      // The caller's deadline, counted from now (the time the request took
+      // to come is not known; the callee gives up no earlier than its
+      // caller): after it the message's wants_reply() is false and no reply
+      // is published, and close() no longer waits for the call.
       std::int64_t until = INT64_MAX;
       if (timeout_ms >= 0) {
-        until = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                    std::chrono::steady_clock::now().time_since_epoch()).count() +
-                timeout_ms * 1'000'000;
+        until = steady_ns() + std::min<std::int64_t>(timeout_ms, INT64_MAX / 4 / 1'000'000) * 1'000'000;
       }
+      slot->gives_up_at = until;
       std::int64_t seen = core.serving_until.load(std::memory_order_relaxed);
       while (seen < until && !core.serving_until.compare_exchange_weak(seen, until, std::memory_order_relaxed)) {
       }
