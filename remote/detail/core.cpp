@@ -183,7 +183,8 @@ natsStatus publish_routed(Core& c, bool batched, const char* subject, const char
                           std::string_view data) noexcept {
   natsConnection* const suits = batched ? c.bulk : c.nc;
   Route& r = c.route;
-  std::lock_guard lock(r.mu);  // held while publishing: the order of the decisions is the order on the wire
+  // Held while publishing: the order of the decisions is the order on the wire.
+  std::lock_guard lock(r.mu);
   if (r.on != suits && r.confirmed == r.published) {
     r.on = suits;
     ++r.epoch;
