@@ -7,8 +7,9 @@
 // registered tasklet that replies n + 1. Floor: raw cnats, a responder
 // subscription replying from its delivery thread and a thread doing
 // natsConnection_Request (its synchronous request/reply), both connections
-// writing each publish at once as weft's do (natsOptions_SetSendAsap; with
-// cnats' default the responder's reply waits ~1 ms in the flusher thread).
+// writing each publish at once as weft's calls and replies are
+// (natsOptions_SetSendAsap; with cnats' default the responder's reply waits
+// ~1 ms in the flusher thread).
 // Target: weft <= 1.3x.
 // remote_send: one-way sends, msgs/s, until the receiver has counted them all.
 // weft: RemoteTasklet::send to a registered tasklet. Peer: natsConnection_Publish
@@ -99,8 +100,9 @@ void cnats_echo(natsConnection* nc, natsSubscription*, natsMsg* msg, void*) {
 }
 
 // A connection that writes each publish at once (natsOptions_SetSendAsap),
-// as weft's does: cnats' default hands publishes to a flusher thread that
-// waits 1 ms for more, which would put a millisecond into the floor's reply.
+// as weft's calls and replies are: cnats' default hands publishes to a
+// flusher thread that waits 1 ms for more, which would put a millisecond
+// into the floor's reply.
 natsConnection* connect_asap() {
   natsOptions* o = nullptr;
   natsConnection* nc = nullptr;
