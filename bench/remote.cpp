@@ -6,7 +6,11 @@
 // remote_call: a call's round trip, µs. weft: RemoteTasklet::call to a
 // registered tasklet that replies n + 1. Floor: raw cnats, a responder
 // subscription replying from its delivery thread and a thread doing
-// natsConnection_Request (its synchronous request/reply). Target: weft <= 1.3x.
+// natsConnection_Request (its synchronous request/reply), both connections
+// writing each publish at once as weft's calls and replies are
+// (natsOptions_SetSendAsap; with cnats' default the responder's reply waits
+// ~1 ms in the flusher thread).
+// Target: weft <= 1.3x.
 // remote_send: one-way sends, msgs/s, until the receiver has counted them all.
 // weft: RemoteTasklet::send to a registered tasklet. Peer: natsConnection_Publish
 // to a subscription callback that counts.
@@ -95,12 +99,25 @@ void cnats_echo(natsConnection* nc, natsSubscription*, natsMsg* msg, void*) {
   natsMsg_Destroy(msg);
 }
 
+// A connection that writes each publish at once (natsOptions_SetSendAsap),
+// as weft's calls and replies are: cnats' default hands publishes to a
+// flusher thread that waits 1 ms for more, which would put a millisecond
+// into the floor's reply.
+natsConnection* connect_asap() {
+  natsOptions* o = nullptr;
+  natsConnection* nc = nullptr;
+  check(natsOptions_Create(&o), "options");
+  check(natsOptions_SetURL(o, g_nats->url().c_str()), "options");
+  check(natsOptions_SetSendAsap(o, true), "options");
+  check(natsConnection_Connect(&nc, o), "connect");
+  natsOptions_Destroy(o);
+  return nc;
+}
+
 double cnats_call(long n) {
-  natsConnection* server = nullptr;
-  natsConnection* client = nullptr;
+  natsConnection* server = connect_asap();
+  natsConnection* client = connect_asap();
   natsSubscription* sub = nullptr;
-  check(natsConnection_ConnectTo(&server, g_nats->url().c_str()), "connect");
-  check(natsConnection_ConnectTo(&client, g_nats->url().c_str()), "connect");
   check(natsConnection_Subscribe(&sub, server, "bench.raw", &cnats_echo, nullptr), "subscribe");
   check(natsConnection_Flush(server), "flush");
   int v = 0;

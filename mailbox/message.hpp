@@ -94,7 +94,8 @@ class Message {
   // True when the message came through call(): its sender waits for reply().
   bool is_call() const noexcept;
   // True when it is a call that is not answered yet and whose caller still
-  // waits (false once the caller timed out, was killed, or got its reply).
+  // waits (false once the caller timed out, was killed, or got its reply; for
+  // a caller in another process, remote/, once the timeout it sent has passed).
   bool wants_reply() const noexcept;
 
   // Answers a call: its caller's call<R>() returns `value` (R must be exactly

@@ -45,7 +45,8 @@ class RemoteTasklet {
   // Sends `msg` as a call and parks the calling tasklet until the remote
   // tasklet's reply, decoded as R (left out: the reply type msg's type names,
   // `using reply = R;`, else void). The timeout (DeadlineScope included)
-  // covers the whole round trip (a later reply is dropped).
+  // covers the whole round trip and is sent along: once it has passed, the
+  // remote message's wants_reply() is false and its reply is dropped.
   // Throws TimeoutError; TaskletExit when killed; RemoteError with the remote
   // exception's type and message for the handler's reply_error; CallError
   // when the remote tasklet has finished or dropped the message, when the

@@ -61,6 +61,10 @@ struct CallSlot {
   void (*notify)(void* ctx) noexcept = nullptr;
   void* notify_ctx = nullptr;
   const std::atomic<bool>* gave_up = nullptr;
+  // When the caller stops waiting, steady clock ns (INT64_MAX: when it
+  // says so through gave_up): a caller in another process (remote/) cannot
+  // set a flag here, but it sends how long it waits.
+  std::int64_t gives_up_at = INT64_MAX;
   std::exception_ptr error;        // replied with an error, or the call was dropped
   bool done = false;               // a reply (or an error) is in
   bool dropped = false;            // the message was destroyed unanswered

@@ -11,11 +11,24 @@
 // reply callback takes out, fills and sets (CrossEvent: the caller resumes on
 // its own loop). A caller that gives up erases its entry, so a late reply
 // finds nothing and is dropped.
+//
+// Two connections. `nc` writes each publish at once (SendAsap): calls and
+// replies must not wait in cnats' flusher thread, which first waits 1 ms for
+// more. `bulk` keeps cnats' batching, for one-way sends (a write per send
+// cost half their rate). Publishes of one process keep their order across
+// the two (a send then a call, or a handler's send then its reply): each
+// goes on `Route::on`, the connection of the latest ones, and `on` changes
+// to the one that suits the publish only once the server has routed what
+// went on it (a PING written after them came back as a PONG: NATS routes a
+// connection's messages in order). Until then a publish goes on `on` even if
+// it suits the other, and asks the confirmer thread for that PING (which also
+// writes at once what cnats' flusher still holds on `bulk`).
 
 #include "remote/detail/core.hpp"
 
 #include <nats/nats.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <climits>
@@ -23,6 +36,7 @@
 #include <condition_variable>
 #include <mutex>
 #include <stdexcept>
+#include <thread>
 #include <unordered_map>
 
 #include "remote/detail/frame.hpp"
@@ -40,6 +54,7 @@ namespace {
 constexpr std::int64_t kReconnectWaitMs = 100;
 constexpr std::int64_t kDrainMs = 2000;
 constexpr auto kCallbackPatience = std::chrono::seconds(5);
+constexpr std::int64_t kConfirmMs = 500;
 
 std::string status_text(natsStatus s) {
   std::string t = natsStatus_GetText(s);
@@ -84,14 +99,31 @@ std::string subject_of(std::string_view name) { return "weft." + std::string(nam
 
 }  // namespace
 
+// Which connection publishes next (see "Two connections" above).
+struct Route {
+  std::mutex mu;
+  std::condition_variable cv;      // wakes the confirmer
+  natsConnection* on = nullptr;    // where the latest publishes went
+  std::uint64_t epoch = 0;         // changes of `on`
+  std::uint64_t published = 0;     // publishes on `on` in this epoch
+  std::uint64_t confirmed = 0;     // how many of them the server has routed
+  bool wanted = false;             // a publish went on `on` that suits the other: confirm
+  bool stop = false;
+};
+
 struct Core {
   std::string url;
-  natsOptions* opts = nullptr;
-  natsConnection* nc = nullptr;
+  natsOptions* opts = nullptr;       // nc's: each publish written at once
+  natsOptions* bulk_opts = nullptr;  // bulk's: cnats' flusher batches
+  natsConnection* nc = nullptr;      // calls, replies, subscriptions
+  natsConnection* bulk = nullptr;    // sends
   natsSubscription* replies = nullptr;
   std::string inbox;  // "_INBOX.<nuid>."
   Latch replies_done;
   Latch closed_cb;
+  Latch bulk_closed_cb;
+  Route route;
+  std::thread confirmer;  // runs confirm(), joined by close_now
   std::once_flag close_once;
   // Calls being served: pushed to a tasklet and not yet answered on the
   // wire; the latest of their callers' deadlines (steady clock, ns).
@@ -141,6 +173,55 @@ void on_closed(natsConnection*, void* closure) {
   c->closed_cb.open();
 }
 
+void on_bulk_closed(natsConnection*, void* closure) { static_cast<Core*>(closure)->bulk_closed_cb.open(); }
+
+// --- publishing on the two connections ---
+
+// Publishes on the connection the route allows: `batched` (a send) suits
+// bulk, the rest nc. Any thread.
+natsStatus publish_routed(Core& c, bool batched, const char* subject, const char* reply,
+                          std::string_view data) noexcept {
+  natsConnection* const suits = batched ? c.bulk : c.nc;
+  Route& r = c.route;
+  // Held while publishing: the order of the decisions is the order on the wire.
+  std::lock_guard lock(r.mu);
+  if (r.on != suits && r.confirmed == r.published) {
+    r.on = suits;
+    ++r.epoch;
+    r.published = r.confirmed = 0;
+  }
+  const int n = static_cast<int>(data.size());
+  const natsStatus s = reply == nullptr ? natsConnection_Publish(r.on, subject, data.data(), n)
+                                        : natsConnection_PublishRequest(r.on, subject, reply, data.data(), n);
+  if (s == NATS_OK) {
+    ++r.published;
+    if (r.on != suits && !r.wanted) {
+      r.wanted = true;
+      r.cv.notify_one();
+    }
+  }
+  return s;
+}
+
+// The confirmer thread: when asked, a PING on `on`; its PONG confirms what
+// was published on it before.
+void confirm(Core& c) {
+  Route& r = c.route;
+  std::unique_lock lock(r.mu);
+  for (;;) {
+    r.cv.wait(lock, [&] { return r.wanted || r.stop; });
+    if (r.stop) return;
+    r.wanted = false;
+    natsConnection* const on = r.on;
+    const std::uint64_t epoch = r.epoch;
+    const std::uint64_t upto = r.published;
+    lock.unlock();
+    const natsStatus s = natsConnection_FlushTimeout(on, kConfirmMs);
+    lock.lock();
+    if (s == NATS_OK && r.epoch == epoch && r.confirmed < upto) r.confirmed = upto;
+  }
+}
+
 void on_reply(natsConnection*, natsSubscription*, natsMsg* msg, void* closure) {
   auto* c = static_cast<Core*>(closure);
   const std::string_view subject = natsMsg_GetSubject(msg);
@@ -177,12 +258,23 @@ void on_complete(void* closure) { static_cast<Latch*>(closure)->open(); }
 
 void publish_reply(Core& c, const std::string& subject, const std::string& frame,
                    std::string_view name) noexcept {
-  const natsStatus s = natsConnection_Publish(c.nc, subject.c_str(), frame.data(),
-                                              static_cast<int>(frame.size()));
+  const natsStatus s = publish_routed(c, false, subject.c_str(), nullptr, frame);
   if (s != NATS_OK) {
     log(LogLevel::warning, "weft: reply of remote '" + std::string(name) +
                                "' failed: " + status_text(s) + " (the caller will time out)");
   }
+}
+
+std::int64_t steady_ns() noexcept {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+// Past the caller's deadline: it has stopped waiting and its inbox entry is
+// gone, so nothing is published (as a local reply to a caller that gave up
+// is dropped).
+bool caller_gone(const ServedCall& c) noexcept {
+  return c.gives_up_at != INT64_MAX && steady_ns() >= c.gives_up_at;
 }
 
 // ServedCall's notify: the call is settled (replied, failed or dropped), on
@@ -192,6 +284,10 @@ void served_call_done(void* ctx) noexcept {
   std::unique_ptr<ServedCall> c(static_cast<ServedCall*>(ctx));
   Served& s = *c->served;
   std::string frame;
+  if (caller_gone(*c)) {
+    s.core->serving.fetch_sub(1, std::memory_order_release);
+    return;
+  }
   if (c->dropped) {
     // Dropped: why is known once the dropping has settled (a tasklet that
     // returns without replying frees the message before it counts as
@@ -199,9 +295,11 @@ void served_call_done(void* ctx) noexcept {
     // caller woken on its loop would.
     auto reply = [c = std::shared_ptr<ServedCall>(std::move(c))] {
       Served& s = *c->served;
-      publish_reply(*s.core, c->reply_to,
-                    error_frame(Status::unreachable, "weft::CallError", weft::dropped_call_reason(s.to)),
-                    s.name);
+      if (!caller_gone(*c)) {
+        publish_reply(*s.core, c->reply_to,
+                      error_frame(Status::unreachable, "weft::CallError", weft::dropped_call_reason(s.to)),
+                      s.name);
+      }
       s.core->serving.fetch_sub(1, std::memory_order_release);
     };
     bool posted = false;
@@ -287,13 +385,15 @@ void on_message(natsConnection*, natsSubscription*, natsMsg* msg, void* closure)
       slot->reply_to = reply_to;
       slot->notify = &served_call_done;
       slot->notify_ctx = slot.get();
-      // close() waits for the calls being served, each until its caller's deadline.
+      // The caller's deadline, counted from now (the time the request took
+      // to come is not known; the callee gives up no earlier than its
+      // caller): after it the message's wants_reply() is false and no reply
+      // is published, and close() no longer waits for the call.
       std::int64_t until = INT64_MAX;
       if (timeout_ms >= 0) {
-        until = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                    std::chrono::steady_clock::now().time_since_epoch()).count() +
-                timeout_ms * 1'000'000;
+        until = steady_ns() + std::min<std::int64_t>(timeout_ms, INT64_MAX / 4 / 1'000'000) * 1'000'000;
       }
+      slot->gives_up_at = until;
       std::int64_t seen = core.serving_until.load(std::memory_order_relaxed);
       while (seen < until && !core.serving_until.compare_exchange_weak(seen, until, std::memory_order_relaxed)) {
       }
@@ -340,19 +440,34 @@ std::shared_ptr<Core> connect(const std::string& url, const Deadline& d) {
         auto fail = [&](const char* step, natsStatus s) {
           throw ConnectionError("weft: connect to " + url + " failed: " + step + ": " + status_text(s));
         };
-        natsStatus s = natsOptions_Create(&c->opts);
-        if (s != NATS_OK) fail("options", s);
-        natsOptions_SetURL(c->opts, url.c_str());
-        if (left_ms > 0) natsOptions_SetTimeout(c->opts, left_ms);
-        natsOptions_SetMaxReconnect(c->opts, -1);
-        natsOptions_SetReconnectWait(c->opts, kReconnectWaitMs);
-        natsOptions_SetDisconnectedCB(c->opts, &on_disconnected, c.get());
-        natsOptions_SetClosedCB(c->opts, &on_closed, c.get());
-        s = natsConnection_Connect(&c->nc, c->opts);
+        auto options = [&](natsOptions** o, bool send_asap, natsConnectionHandler closed) {
+          const natsStatus st = natsOptions_Create(o);
+          if (st != NATS_OK) fail("options", st);
+          natsOptions_SetURL(*o, url.c_str());
+          if (left_ms > 0) natsOptions_SetTimeout(*o, left_ms);
+          natsOptions_SetMaxReconnect(*o, -1);
+          natsOptions_SetReconnectWait(*o, kReconnectWaitMs);
+          natsOptions_SetSendAsap(*o, send_asap);
+          natsOptions_SetDisconnectedCB(*o, &on_disconnected, c.get());
+          natsOptions_SetClosedCB(*o, closed, c.get());
+        };
+        // nc writes every publish at once. cnats' default hands it to a
+        // flusher thread that waits 1 ms for more to batch: a call paid that
+        // twice (its request and its reply).
+        options(&c->opts, true, &on_closed);
+        options(&c->bulk_opts, false, &on_bulk_closed);
+        natsStatus s = natsConnection_Connect(&c->nc, c->opts);
         if (s != NATS_OK) {
           c->closed_cb.open();  // no connection: no closed callback will come
+          c->bulk_closed_cb.open();
           fail("no server answered", s);
         }
+        s = natsConnection_Connect(&c->bulk, c->bulk_opts);
+        if (s != NATS_OK) {
+          c->bulk_closed_cb.open();
+          fail("no server answered", s);
+        }
+        c->confirmer = std::thread([core = c.get()] { confirm(*core); });
         natsInbox* inbox = nullptr;
         s = natsInbox_Create(&inbox);
         if (s != NATS_OK) fail("inbox", s);
@@ -369,11 +484,23 @@ std::shared_ptr<Core> connect(const std::string& url, const Deadline& d) {
 
 void close_now(Core& c) noexcept {
   std::call_once(c.close_once, [&] {
-    if (c.nc == nullptr) return;
+    {
+      std::lock_guard lock(c.route.mu);
+      c.route.stop = true;
+    }
+    c.route.cv.notify_all();
+    if (c.confirmer.joinable()) c.confirmer.join();
     // Drain: subscriptions stop, what they hold is delivered, what was
     // published is flushed, then the connection closes (closed callback).
-    if (natsConnection_DrainTimeout(c.nc, kDrainMs) != NATS_OK) natsConnection_Close(c.nc);
-    if (!c.closed_cb.wait()) natsConnection_Close(c.nc);
+    // nc first: the replies its last deliveries publish may go on bulk.
+    if (c.nc != nullptr) {
+      if (natsConnection_DrainTimeout(c.nc, kDrainMs) != NATS_OK) natsConnection_Close(c.nc);
+      if (!c.closed_cb.wait()) natsConnection_Close(c.nc);
+    }
+    if (c.bulk != nullptr) {
+      if (natsConnection_DrainTimeout(c.bulk, kDrainMs) != NATS_OK) natsConnection_Close(c.bulk);
+      if (!c.bulk_closed_cb.wait()) natsConnection_Close(c.bulk);
+    }
     c.fail_all(Pending::Outcome::closed);
   });
 }
@@ -408,14 +535,18 @@ Core::~Core() {
     closed_cb.wait();
     natsConnection_Destroy(nc);
   }
+  if (bulk != nullptr) {
+    bulk_closed_cb.wait();
+    natsConnection_Destroy(bulk);
+  }
   natsOptions_Destroy(opts);
+  natsOptions_Destroy(bulk_opts);
 }
 
 const std::string& url(const Core& c) noexcept { return c.url; }
 
 void publish(Core& c, std::string_view name, const std::string& payload) {
-  const natsStatus s = natsConnection_Publish(c.nc, subject_of(name).c_str(), payload.data(),
-                                              static_cast<int>(payload.size()));
+  const natsStatus s = publish_routed(c, true, subject_of(name).c_str(), nullptr, payload);
   if (s != NATS_OK) {
     throw ConnectionError("weft: send to remote '" + std::string(name) + "' failed: " + status_text(s));
   }
@@ -440,8 +571,7 @@ std::string request(Core& c, std::string_view name, const std::string& payload, 
                     (natsConnection_IsClosed(c.nc) ? " (the connection is closed)" : " (reconnecting)"));
   }
   const std::string reply_to = c.inbox + std::to_string(token);
-  const natsStatus s = natsConnection_PublishRequest(c.nc, subject_of(name).c_str(), reply_to.c_str(),
-                                                     payload.data(), static_cast<int>(payload.size()));
+  const natsStatus s = publish_routed(c, false, subject_of(name).c_str(), reply_to.c_str(), payload);
   if (s != NATS_OK) {
     forget();
     throw CallError(call_failed(name) + status_text(s));

@@ -1,10 +1,12 @@
 #pragma once
 // The seam to cnats (remote/detail/core.cpp is the only file that includes
-// nats.h): one connection, the calls waiting for replies, and the
-// subscriptions that serve registered names.
+// nats.h): the link to the server (two NATS connections: one for calls and
+// replies, one for sends; core.cpp says why), the calls waiting for replies,
+// and the subscriptions that serve registered names.
 //
-// Threads: cnats runs its own threads (a reader, a flusher, one per
-// subscription for deliveries, one for connection events). What they call
+// Threads: cnats runs its own threads (per connection a reader, a flusher,
+// one for connection events; one per subscription for deliveries), and
+// core.cpp one (the confirmer, which only talks to cnats). What they call
 // here enters weft only through the thread-safe doors: CrossEvent::set
 // (a waiting caller), LoopRef::post (a log line) and an Address (a message
 // sent, or a call with its ServedCall slot: weft::detail::push_call). Nothing here touches a loop directly.

@@ -73,6 +73,31 @@ TEST_CASE("remote call with a timeout shorter than the handler raises TimeoutErr
   });
 }
 
+TEST_CASE("a remote callee sees its caller's timeout: wants_reply() turns false once it has passed") {
+  weft_test::NatsServer nats;
+  run([&] {
+    Peer peer(nats, "patient");
+    auto conn = Connection::connect(nats.url(), 5.0);
+    auto p = conn.lookup("patient", 5.0);
+    const auto start = weft::now();
+    // The handler looks 2 s in, past the caller's 0.3 s.
+    auto late = Tasklet::spawn([&] {
+      CHECK_THROWS_AS(p.call(Patient{2.0}, 0.3), weft::TimeoutError);
+    });
+    // Within the caller's time, and with no timeout at all: it still waits.
+    CHECK(p.call(Patient{0.05}, 5.0) == true);
+    CHECK(p.call(Patient{0.0}, weft::never) == true);
+    late.join(weft::never);
+    CHECK(since(start) < 2.0);  // the late handler has not looked yet
+    std::vector<int> verdicts;
+    for (int i = 0; i < 100 && verdicts.size() < 3; ++i) {
+      Tasklet::sleep(0.05);
+      verdicts = p.call(Verdicts{}, 5.0);
+    }
+    CHECK(verdicts == std::vector<int>{1, 1, 0});
+  });
+}
+
 TEST_CASE("remote sends from one sender arrive in order") {
   weft_test::NatsServer nats;
   run([&] {

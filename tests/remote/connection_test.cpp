@@ -190,7 +190,18 @@ TEST_CASE("a remote call's timeout also bounds the serving side's call") {
     auto reg = conn.register_name<Slow>(hoarder, "hoarder");
     auto h = conn.lookup("hoarder", 5.0);
     const std::size_t before = weft::loop_stats().live_tasklets;
-    CHECK_THROWS_AS(h.call(Slow{0, 0}, 0.3), weft::TimeoutError);
+    // The held call wants its reply while its caller waits, and no longer
+    // once the caller's timeout has passed (the callee is told it).
+    bool wanted_while_waiting = false;
+    auto look = weft::Tasklet::spawn([&] {
+      for (int i = 0; i < 90 && held.empty(); ++i) weft::Tasklet::sleep(0.01);
+      wanted_while_waiting = !held.empty() && held[0].wants_reply();
+    });
+    CHECK_THROWS_AS(h.call(Slow{0, 0}, 1.0), weft::TimeoutError);
+    look.join(weft::never);
+    CHECK(wanted_while_waiting);
+    REQUIRE(held.size() == 1);
+    CHECK_FALSE(held[0].wants_reply());
     // No tasklet serves the call (it waits in the hoarder's mailbox), and
     // close() does not wait for a call whose caller has given up.
     CHECK(weft::loop_stats().live_tasklets == before);

@@ -23,6 +23,20 @@ struct Slow {
   int value = 0;
   auto tie() { return std::tie(seconds, value); }
 };
+// After `seconds`, replies whether the caller still waits (wants_reply()),
+// and notes it in the peer's verdicts.
+struct Patient {
+  using reply = bool;
+  static constexpr const char* wire_name = "Patient";
+  double seconds = 0;
+  auto tie() { return std::tie(seconds); }
+};
+// The verdicts so far (1: wants_reply() was true), in the order noted.
+struct Verdicts {
+  using reply = std::vector<int>;
+  static constexpr const char* wire_name = "Verdicts";
+  auto tie() { return std::tie(); }
+};
 // One-way: appended to the peer's record.
 struct Record {
   static constexpr const char* wire_name = "Record";

@@ -4,6 +4,7 @@
 // Its log lines go to stdout as "log: ...", so the test sees what it refused.
 
 #include <cstdio>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -34,6 +35,7 @@ int main(int argc, char** argv) {
         auto server = weft::Tasklet::spawn(
             [] {
               std::vector<int> record;
+              auto verdicts = std::make_shared<std::vector<int>>();
               for (;;) {
                 weft::Message m = weft::receive(weft::never);
                 if (auto* s = m.get_if<Sum>()) {
@@ -46,6 +48,15 @@ int main(int argc, char** argv) {
                     weft::Tasklet::sleep(slow.seconds);
                     m.reply<Slow>(slow.value);
                   });
+                } else if (auto* p = m.get_if<Patient>()) {
+                  weft::Tasklet::spawn([seconds = p->seconds, verdicts, m = std::move(m)]() mutable {
+                    weft::Tasklet::sleep(seconds);
+                    const bool waits = m.wants_reply();
+                    verdicts->push_back(waits ? 1 : 0);
+                    m.reply<Patient>(waits);
+                  });
+                } else if (m.is<Verdicts>()) {
+                  m.reply<Verdicts>(*verdicts);
                 } else if (auto* r = m.get_if<Record>()) {
                   record.push_back(r->value);
                 } else if (m.is<Fetch>()) {
@@ -58,7 +69,7 @@ int main(int argc, char** argv) {
               }
             },
             {.name = "peer server"});
-        auto reg = conn.register_name<Sum, Slow, Record, Fetch, Fail, Quit>(server, name);
+        auto reg = conn.register_name<Sum, Slow, Patient, Verdicts, Record, Fetch, Fail, Quit>(server, name);
         std::printf("ready\n");
         std::fflush(stdout);
         server.join(weft::never);
