@@ -1,6 +1,7 @@
 #include "http/response.hpp"
 
 #include <charconv>
+#include <optional>
 #include <stdexcept>
 
 #include "http/detail/connection.hpp"
@@ -75,19 +76,34 @@ void Response::start(std::string& out, bool length_known, std::uint64_t length) 
   detail::Exchange& x = *x_;
   const Request& req = x.request;
   const bool http10 = req.version() == Version{1, 0};
-  bool close = x.close_after || headers_.contains_token("Connection", "close") ||
-               (!x.body_done && req.head_.expect_continue && !x.continue_sent);
-  headers_.remove("Connection");
-  headers_.remove("Transfer-Encoding");
+  bool close = x.close_after || (!x.body_done && req.head_.expect_continue && !x.continue_sent);
+  // One pass over the fields for what the server reads or sets itself
+  // (Connection and Transfer-Encoding are rare in a handler's fields).
+  bool server_fields = false;
+  std::optional<std::string_view> given_length;
+  for (const auto& [name, value] : headers_) {
+    if (iequals(name, "Connection") || iequals(name, "Transfer-Encoding")) {
+      server_fields = true;
+    } else if (!given_length && iequals(name, "Content-Length")) {
+      given_length = value;
+    }
+  }
+  if (server_fields) {
+    close = close || headers_.contains_token("Connection", "close");
+    headers_.remove("Connection");
+    headers_.remove("Transfer-Encoding");
+    given_length = headers_.get("Content-Length");
+  }
   bool add_length = false;
   if (!body_allowed()) {
     framing_ = Framing::length;
     left_ = 0;
-  } else if (const auto cl = headers_.get("Content-Length")) {
+  } else if (given_length) {
+    const std::string_view cl = *given_length;
     std::uint64_t v = 0;
-    const auto r = std::from_chars(cl->data(), cl->data() + cl->size(), v);
-    if (r.ec != std::errc() || r.ptr != cl->data() + cl->size()) {
-      throw std::invalid_argument("weft: http response Content-Length '" + std::string(*cl) +
+    const auto r = std::from_chars(cl.data(), cl.data() + cl.size(), v);
+    if (r.ec != std::errc() || r.ptr != cl.data() + cl.size()) {
+      throw std::invalid_argument("weft: http response Content-Length '" + std::string(cl) +
                                   "' is not a number");
     }
     framing_ = Framing::length;
@@ -103,9 +119,11 @@ void Response::start(std::string& out, bool length_known, std::uint64_t length) 
     close = true;
   }
   if (close) x.core.close_after(x);
-  out.append("HTTP/1.1 ");
-  append_number(out, static_cast<std::uint64_t>(status_));
-  out.push_back(' ');
+  // The status line: set_status keeps the code to three digits.
+  const char line[] = {'H', 'T', 'T', 'P', '/', '1', '.', '1', ' ',
+                       static_cast<char>('0' + status_ / 100), static_cast<char>('0' + status_ / 10 % 10),
+                       static_cast<char>('0' + status_ % 10), ' '};
+  out.append(line, sizeof line);
   out.append(reason_.empty() ? reason_phrase(status_) : std::string_view(reason_));
   out.append("\r\n");
   for (const auto& [name, value] : headers_) {

@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <ratio>
 #include <string>
 #include <type_traits>
 
@@ -55,13 +56,27 @@ class Timeout {
  private:
   constexpr explicit Timeout(Kind k) noexcept : kind_(k) {}
   static Timeout from_seconds(double seconds);
+  // Nanoseconds, 0 for a negative or zero d, INT64_MAX above 9e18. A whole
+  // number of nanoseconds per tick (ms, s, ns, ...) takes integers: the
+  // long double path costs an x87 control-word switch (fldcw), tens of
+  // cycles on every Timeout(ms) a server makes per request.
   template <class Rep, class Period>
   static constexpr std::int64_t clamp(std::chrono::duration<Rep, Period> d) noexcept {
-    using Ns = std::chrono::duration<long double, std::nano>;
-    long double ns = std::chrono::duration_cast<Ns>(d).count();
-    if (!(ns > 0)) return 0;
-    if (ns > 9.0e18L) return INT64_MAX;
-    return static_cast<std::int64_t>(ns);
+    using PerTick = std::ratio_divide<Period, std::nano>;  // ns per tick
+    if constexpr (std::is_integral_v<Rep> && PerTick::den == 1) {
+      constexpr std::uintmax_t kMax = 9'000'000'000'000'000'000u;
+      constexpr std::uintmax_t kPerTick = static_cast<std::uintmax_t>(PerTick::num);
+      if (!(d.count() > 0)) return 0;
+      const auto ticks = static_cast<std::uintmax_t>(d.count());
+      if (ticks > kMax / kPerTick) return INT64_MAX;
+      return static_cast<std::int64_t>(ticks * kPerTick);
+    } else {
+      using Ns = std::chrono::duration<long double, std::nano>;
+      long double ns = std::chrono::duration_cast<Ns>(d).count();
+      if (!(ns > 0)) return 0;
+      if (ns > 9.0e18L) return INT64_MAX;
+      return static_cast<std::int64_t>(ns);
+    }
   }
 
   Kind kind_ = Kind::current;

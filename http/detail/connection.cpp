@@ -9,6 +9,7 @@
 #include "http/errors.hpp"
 #include "sched/log.hpp"
 #include "sched/park.hpp"
+#include "tasklet/extension.hpp"
 
 namespace weft::http::detail {
 
@@ -167,6 +168,12 @@ void ConnectionCore::on_head() {
   SpawnOptions so;
   so.stack_size = o_.handler_stack_size;
   *it = Tasklet::spawn(HandlerBody(*this, x, it), std::move(so));
+  // The first request waiting for its response runs right after the reader
+  // parks, not behind every connection the same poll woke: what the reader
+  // just touched (this connection's state, the exchange) is still in the
+  // cache, and its stack is the one the previous handler gave back. Later
+  // pipelined ones queue behind it, in request order.
+  if (queue_.size() == 1) weft::detail::run_next(*it->record()->loop, *it->record());
   if (x->body_done) return;
   // The handler reads the body from the connection: wait until it has read
   // it all, or returned; then drop what it left.

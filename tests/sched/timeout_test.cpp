@@ -41,6 +41,18 @@ TEST_CASE("Timeout: durations, seconds, never and current") {
   CHECK(weft::current.describe() == "current");
   CHECK(Timeout(1.0) == Timeout(1s));
   CHECK(Timeout(std::chrono::hours(1'000'000'000)).duration().count() == INT64_MAX);
+  // Whole-nanosecond units convert in integers, with the same bounds as the
+  // floating ones: 9e18 ns is kept, one tick more is INT64_MAX.
+  CHECK(Timeout(std::chrono::nanoseconds(9'000'000'000'000'000'000)).duration().count() ==
+        9'000'000'000'000'000'000);
+  CHECK(Timeout(std::chrono::nanoseconds(9'000'000'000'000'000'001)).duration().count() == INT64_MAX);
+  CHECK(Timeout(std::chrono::seconds(9'000'000'000)).duration().count() == 9'000'000'000'000'000'000);
+  CHECK(Timeout(std::chrono::seconds(9'000'000'001)).duration().count() == INT64_MAX);
+  CHECK(Timeout(std::chrono::milliseconds(30'000)).duration() == 30s);
+  CHECK(Timeout(std::chrono::duration<unsigned, std::milli>(1500)).duration() == 1500ms);
+  CHECK(Timeout(std::chrono::milliseconds(-1)).duration() == 0ns);
+  CHECK(Timeout(std::chrono::duration<std::int64_t, std::ratio<1, 3>>(3)).duration() == 1s);  // not whole ns
+  CHECK(Timeout(std::chrono::duration<double, std::milli>(2.5)).duration() == 2500us);
 }
 
 TEST_CASE("the current timeout starts at never; a 10 s scope reads 10, and about 9 after sleeping 1 s") {
