@@ -66,6 +66,14 @@ inline Args parse(int argc, char** argv, std::initializer_list<IntFlag> extra = 
   return a;
 }
 
+// Whether `flag` is among the arguments (e.g. to tell a default --runs from one asked for).
+inline bool has_flag(int argc, char** argv, const char* flag) {
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], flag) == 0) return true;
+  }
+  return false;
+}
+
 inline double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   const std::size_t n = v.size();

@@ -5,7 +5,7 @@
 set -euo pipefail
 build=${1:-build}
 shift || true
-order="switch spawn skynet idle pingpong ring fanin cores echo http http_parsers tls deferred remote"
+order="switch spawn skynet idle pingpong ring fanin cores echo http http_parsers tls https deferred remote"
 for name in $order; do
   bin="$build/bench/bench_$name"
   [ -x "$bin" ] || continue

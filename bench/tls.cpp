@@ -23,19 +23,18 @@
 
 #include <cstdio>
 #include <cstdlib>
-#include <filesystem>
 #include <string>
 #include <vector>
 
+#include "bench/bench_cert.hpp"
 #include "bench/bench_net.hpp"
 #include "bench/bench_util.hpp"
 #include "bench/echo_process.hpp"
+#include "bench/libev_servers.hpp"
 #include "io/server.hpp"
 #include "io/tls_stream.hpp"
 #include "tasklet/dispatch.hpp"
 #include "tasklet/tasklet.hpp"
-
-int run_libev_tls(int listen_fd, const std::string& cert, const std::string& key);  // tls_libev.cpp
 
 using namespace echo_bench;
 
@@ -45,26 +44,11 @@ constexpr double kWarmup = 0.3;   // seconds before the window
 constexpr double kWindow = 2.0;   // seconds measured (scaled by --quick)
 constexpr std::size_t kMessage = 64;
 
-struct Files {
-  std::string dir, cert, key;
-};
-
-Files make_certificate() {
-  char tmpl[] = "/tmp/weft-bench-tls-XXXXXX";
-  if (::mkdtemp(tmpl) == nullptr) fail("mkdtemp failed");
-  Files f{tmpl, std::string(tmpl) + "/cert.pem", std::string(tmpl) + "/key.pem"};
-  const std::string cmd = "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
-                          "-subj /CN=localhost -days 1 -keyout " + f.key + " -out " + f.cert +
-                          " >/dev/null 2>&1";
-  if (std::system(cmd.c_str()) != 0) fail("'%s' failed (is openssl installed?)", cmd.c_str());
-  return f;
-}
-
-int run_weft_tls(int listen_fd, const Files& f) {
+int run_weft_tls(int listen_fd, const bench::TempCertificate& f) {
   return weft::dispatch([&] {
     weft::TlsOptions o;
-    o.certificate_file = f.cert;
-    o.private_key_file = f.key;
+    o.certificate_file = f.cert();
+    o.private_key_file = f.key();
     const weft::TlsContext ctx = weft::TlsContext::server(o);
     weft::Server server = weft::serve(weft::Socket(listen_fd), [&](weft::Socket& conn) {
       weft::TlsStream tls = weft::TlsStream::accept(conn, ctx, 10.0);
@@ -80,14 +64,15 @@ int run_weft_tls(int listen_fd, const Files& f) {
   });
 }
 
-pid_t start_server(int listen_fd, bool weft_impl, const Files& f) {
+pid_t start_server(int listen_fd, bool weft_impl, const bench::TempCertificate& f) {
   const pid_t pid = ::fork();
   if (pid < 0) fail("fork failed");
   if (pid == 0) {
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     ::signal(SIGPIPE, SIG_IGN);
     std::fflush(stdout);
-    ::_exit(weft_impl ? run_weft_tls(listen_fd, f) : run_libev_tls(listen_fd, f.cert, f.key));
+    ::_exit(weft_impl ? run_weft_tls(listen_fd, f)
+                      : run_libev_tls(listen_fd, f.cert(), f.key(), make_echo_session));
   }
   g_child = pid;
   return pid;
@@ -169,7 +154,7 @@ int main(int argc, char** argv) {
   ::signal(SIGPIPE, SIG_IGN);
   ::signal(SIGINT, on_fatal_signal);
   ::signal(SIGTERM, on_fatal_signal);
-  const Files files = make_certificate();
+  const bench::TempCertificate files("tls");
   const double window = kWindow * a.scale < 0.5 ? 0.5 : kWindow * a.scale;
   const char* impls[] = {"weft", "libev"};
   for (const bool handshakes : {false, true}) {
@@ -210,7 +195,5 @@ int main(int argc, char** argv) {
     bench::report(a, (name + "_cpu").c_str(), "us",
                   "server CPU per operation", names, cpus, true, "weft <= 1.1x the floor");
   }
-  std::error_code ec;
-  std::filesystem::remove_all(files.dir, ec);
   return 0;
 }

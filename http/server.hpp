@@ -71,6 +71,8 @@ struct ServerOptions {
   std::chrono::milliseconds write_timeout{30'000};
   // Requests of one connection read ahead of their responses (their handlers
   // run concurrently); the next one is not read before a response has left.
+  // A client that leaves while its connection is at the limit is noticed all
+  // the same (its handlers are killed).
   std::size_t max_pipelined = 16;
   // After an error response, how long the server keeps reading (and
   // dropping) what the client still sends before it closes, so that the

@@ -25,6 +25,9 @@ class TlsTransport final : public Transport {
   // connection without one (see TlsStream::read).
   std::size_t read(std::span<char> buf, Timeout t) override { return tls_->read(buf, t); }
   void write_all(std::string_view data, Timeout t) override { tls_->write_all(data, t); }
+  // The TCP connection's end (a close_notify alone, with the connection
+  // left open, is not seen: it is data to read).
+  void wait_hang_up(Timeout t) override { tls_->socket().wait_hang_up(t); }
   // Sends close_notify when the socket takes it now (never parks; a peer
   // that does not read gets the TCP close alone).
   void shutdown_write() noexcept override;

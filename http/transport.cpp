@@ -2,7 +2,14 @@
 
 #include <sys/socket.h>
 
+#include "sched/park.hpp"
+
 namespace weft::http {
+
+void Transport::wait_hang_up(Timeout t) {
+  const Deadline d = Deadline::from(t);
+  for (;;) check_wake(park(d), d, "wait for " + describe() + " to hang up");
+}
 
 void SocketTransport::shutdown_write() noexcept {
   if (socket_->is_open()) ::shutdown(socket_->fd(), SHUT_WR);

@@ -32,6 +32,13 @@ class Transport {
   // Ends the sending side once the last response has been written (the peer
   // reads EOF); reads go on. Never throws.
   virtual void shutdown_write() noexcept = 0;
+  // Parks until the peer has gone (it closed or reset the connection),
+  // reading nothing; bytes that arrive meanwhile do not end the wait. The
+  // server waits so while it reads no more requests (max_pipelined), to
+  // notice a client that left and cancel its handlers. Returns at once when
+  // the peer has gone already. This default cannot tell: it parks until `t`
+  // passes (TimeoutError) or the tasklet is killed.
+  virtual void wait_hang_up(Timeout t);
   // Tears the connection down now: a read parked in another tasklet returns
   // or throws, and later calls fail. Never throws.
   virtual void abort() noexcept = 0;
@@ -45,6 +52,7 @@ class SocketTransport final : public Transport {
   explicit SocketTransport(Socket& s) noexcept : socket_(&s) {}
   std::size_t read(std::span<char> buf, Timeout t) override { return socket_->read(buf, t); }
   void write_all(std::string_view data, Timeout t) override { socket_->write_all(data, t); }
+  void wait_hang_up(Timeout t) override { socket_->wait_hang_up(t); }
   void shutdown_write() noexcept override;
   void abort() noexcept override;
   std::string describe() const override;

@@ -146,8 +146,10 @@ std::string op_text(int op, const std::string& who) {
       return "connect to " + who;
     case 4:
       return "wait for " + who + " to be readable";
-    default:
+    case 5:
       return "wait for " + who + " to be writable";
+    default:
+      return "wait for " + who + " to hang up";
   }
 }
 
@@ -250,6 +252,25 @@ void Socket::wait_writable(Timeout t) {
   if (now == Now::ready) return;
   LazyDeadline d(t);
   park(Op::wait_write, d);
+}
+
+void Socket::wait_hang_up(Timeout t) {
+  check_open(Op::wait_hang_up);
+  LazyDeadline d(t);
+  if (!watch_) watch_ = std::make_unique<FdWatch>(fd_, Readiness::edge);
+  // The read edges this wait takes are not there for the next read: it
+  // makes its system call before it waits (see drained_).
+  drained_ = false;
+  if (!watch_->edge_triggered()) {  // a regular file: no hang-up to see, only the timeout
+    for (;;) {
+      weft::check_wake(weft::park(d.get(), WaitKind::fd_read, wait_on_number(fd_)), d.get(),
+                       op_text(static_cast<int>(Op::wait_hang_up), describe()));
+    }
+  }
+  // The watch reports a hang-up with a read edge (a new watch: the state the
+  // kernel has at its first poll), and bytes arriving are edges too: they
+  // wake this wait, which parks again.
+  while (!watch_->hung_up()) park(Op::wait_hang_up, d);
 }
 
 std::size_t Socket::waiting_readers() const noexcept {

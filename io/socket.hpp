@@ -118,6 +118,16 @@ class Socket {
   // Throws SocketClosedError, TimeoutError, TaskletExit.
   void wait_readable(Timeout t = current);
 
+  // Parks until the peer has gone: it shut down its sending side or reset
+  // the connection, or the socket has an error (what a read finds, EOF or an
+  // error, once it has taken the bytes before it). Reads nothing, and bytes
+  // that arrive meanwhile do not end the wait: for a server that has stopped
+  // reading (a bound on its pending work) and must still notice a client
+  // that leaves. Returns at once when the peer has gone already. On an fd
+  // that cannot tell (a regular file) it waits for the timeout. Throws
+  // SocketClosedError, TimeoutError, TaskletExit. Must be called in a tasklet.
+  void wait_hang_up(Timeout t = current);
+
   // Bounds how long a read called with the default timeout (`current`) waits:
   // `first_bytes` until a read has returned data, `idle` after that (zero: no
   // bound). It applies to each call (read, read_exactly, wait_readable and
@@ -183,7 +193,7 @@ class Socket {
  private:
   friend class BufferedStream;
   friend class TlsStream;
-  enum class Op : std::uint8_t { read, write, accept, connect, wait_read, wait_write };
+  enum class Op : std::uint8_t { read, write, accept, connect, wait_read, wait_write, wait_hang_up };
 
   // A read that never parks: bytes read, 0 at EOF, -1 when it would block.
   long read_nowait(void* buf, std::size_t n);

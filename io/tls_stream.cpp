@@ -30,17 +30,28 @@ bool is_ip_literal(const std::string& host) {
          ::inet_pton(AF_INET6, host.c_str(), buf) == 1;
 }
 
-std::string step_text(Step step, const std::string& who) {
+// "read from ", ...: what a message says before the peer's name.
+const char* step_verb(Step step) noexcept {
   switch (step) {
     case Step::handshake:
-      return "TLS handshake with " + who;
+      return "TLS handshake with ";
     case Step::read:
-      return "read from " + who;
+      return "read from ";
     case Step::write:
-      return "write to " + who;
+      return "write to ";
     default:
-      return "TLS close_notify to " + who;
+      return "TLS close_notify to ";
   }
+}
+
+std::string step_text(Step step, const std::string& who) { return step_verb(step) + who; }
+
+// OpenSSL's error queue must be empty before an SSL call, for SSL_get_error
+// to tell what the call did. It is nearly always empty (a failure takes what
+// it finds there into its exception): a look costs less than clearing all
+// its slots at every call.
+void clear_errors() noexcept {
+  if (ERR_peek_error() != 0) ERR_clear_error();
 }
 
 }  // namespace
@@ -119,7 +130,7 @@ void TlsStream::handshake(Timeout t) {
   TlsSession& s = *session_;
   LazyDeadline d(t);
   for (;;) {
-    ERR_clear_error();
+    clear_errors();
     s.sys_errno = 0;
     const int r = SSL_do_handshake(s.ssl);
     if (r == 1) {
@@ -128,7 +139,7 @@ void TlsStream::handshake(Timeout t) {
     }
     const int e = SSL_get_error(s.ssl, r);
     if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
-      park(e == SSL_ERROR_WANT_WRITE, d, step_text(Step::handshake, describe()));
+      park(e == SSL_ERROR_WANT_WRITE, d, step_verb(Step::handshake));
       continue;
     }
     if (s.callback_error) {
@@ -142,12 +153,14 @@ void TlsStream::handshake(Timeout t) {
 
 // ---------------------------------------------------------------- parking and failing
 
-void TlsStream::park(bool write, LazyDeadline& d, const std::string& what) {
+void TlsStream::park(bool write, LazyDeadline& d, const char* verb) {
   const FdWake w = socket_->await(write ? Socket::Op::write : Socket::Op::read, d);
   if (w.closed) {
-    throw SocketClosedError("weft: " + what + " failed: the socket was closed while waiting");
+    throw SocketClosedError(std::string("weft: ") + verb + describe() +
+                            " failed: the socket was closed while waiting");
   }
-  if (w.wake != Wake::ready) weft::check_wake(w.wake, d.get(), what);
+  // The message is made only when it is needed: a park is on every request's path.
+  if (w.wake != Wake::ready) weft::check_wake(w.wake, d.get(), verb + describe());
   if (w.bad_fd) socket_->throw_closed_behind(write ? Socket::Op::write : Socket::Op::read);
 }
 
@@ -181,7 +194,7 @@ std::size_t TlsStream::read(void* buf, std::size_t n, LazyDeadline& d) {
   }
   socket_->take_turn();
   for (;;) {
-    ERR_clear_error();
+    clear_errors();
     s.sys_errno = 0;
     std::size_t got = 0;
     const int r = SSL_read_ex(s.ssl, buf, n, &got);
@@ -192,7 +205,7 @@ std::size_t TlsStream::read(void* buf, std::size_t n, LazyDeadline& d) {
     const int e = SSL_get_error(s.ssl, r);
     if (e == SSL_ERROR_ZERO_RETURN) return 0;  // close_notify
     if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
-      park(e == SSL_ERROR_WANT_WRITE, d, step_text(Step::read, describe()));
+      park(e == SSL_ERROR_WANT_WRITE, d, step_verb(Step::read));
       continue;
     }
     fail(e, step_text(Step::read, describe()), true);
@@ -206,7 +219,7 @@ void TlsStream::wait_readable(LazyDeadline& d) {
   // plaintext there (or the end, or an error) is read()'s to return.
   for (;;) {
     if (s.failed || SSL_has_pending(s.ssl) == 1) return;
-    ERR_clear_error();
+    clear_errors();
     s.sys_errno = 0;
     char c;
     std::size_t got = 0;
@@ -217,7 +230,7 @@ void TlsStream::wait_readable(LazyDeadline& d) {
       ERR_clear_error();  // read() meets it again and reports it
       return;
     }
-    park(e == SSL_ERROR_WANT_WRITE, d, step_text(Step::read, describe()));
+    park(e == SSL_ERROR_WANT_WRITE, d, step_verb(Step::read));
   }
 }
 
@@ -262,7 +275,7 @@ std::size_t TlsStream::write(const void* data, std::size_t n, LazyDeadline& d) {
     }
   } guard{s};
   for (;;) {
-    ERR_clear_error();
+    clear_errors();
     s.sys_errno = 0;
     std::size_t put = 0;
     const int r = SSL_write_ex(s.ssl, data, n, &put);
@@ -272,7 +285,7 @@ std::size_t TlsStream::write(const void* data, std::size_t n, LazyDeadline& d) {
     }
     const int e = SSL_get_error(s.ssl, r);
     if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
-      park(e == SSL_ERROR_WANT_WRITE, d, step_text(Step::write, describe()));
+      park(e == SSL_ERROR_WANT_WRITE, d, step_verb(Step::write));
       continue;
     }
     fail(e, step_text(Step::write, describe()), false);
@@ -296,14 +309,13 @@ void TlsStream::shutdown(Timeout t) {
   socket_->check_open(Socket::Op::write);
   TlsSession& s = *session_;
   if (s.close_sent) return;
-  const std::string what = step_text(Step::shutdown, describe());
   if (!s.handshake_done || s.failed || s.write_failed) {
-    throw TlsError("weft: " + what + " failed: " +
+    throw TlsError("weft: " + step_text(Step::shutdown, describe()) + " failed: " +
                    (s.handshake_done ? "the TLS stream failed earlier" : "no handshake was made"));
   }
   LazyDeadline d(t);
   for (;;) {
-    ERR_clear_error();
+    clear_errors();
     s.sys_errno = 0;
     const int r = SSL_shutdown(s.ssl);  // 0: sent (the peer's not read yet); 1: both done
     if (r >= 0) {
@@ -312,10 +324,10 @@ void TlsStream::shutdown(Timeout t) {
     }
     const int e = SSL_get_error(s.ssl, r);
     if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
-      park(e == SSL_ERROR_WANT_WRITE, d, what);
+      park(e == SSL_ERROR_WANT_WRITE, d, step_verb(Step::shutdown));
       continue;
     }
-    fail(e, what, false);
+    fail(e, step_text(Step::shutdown, describe()), false);
   }
 }
 

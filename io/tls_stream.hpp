@@ -117,8 +117,8 @@ class TlsStream final : public Transport {
   TlsStream(Socket& socket, const TlsContext& context, bool server);
   void handshake(Timeout t);
   // Parks until the fd is readable (write: writable) after an SSL call
-  // wanted it; a timeout names `what`.
-  void park(bool write, detail::LazyDeadline& d, const std::string& what);
+  // wanted it; a timeout names `verb` and the peer ("read from " + peer).
+  void park(bool write, detail::LazyDeadline& d, const char* verb);
   // Turns a failed SSL call (its SSL_get_error) into the exception for `what`.
   [[noreturn]] void fail(int ssl_error, const std::string& what, bool eof_error);
 

@@ -104,6 +104,10 @@ class FdWatch {
   // not change again, so a reader must not wait for a new edge: the end of
   // the stream (or the error) may have come with data it already took.
   bool hung_up() const noexcept { return hung_up_; }
+  // Whether the watch is edge-triggered: Readiness::edge asked for, on an fd
+  // the kernel can watch so (not a regular file, which is watched level-
+  // triggered instead, and never reports a hang-up).
+  bool edge_triggered() const noexcept { return edge_; }
   int fd() const noexcept { return fd_; }
   // Tasklets parked for reading / writing (a wait on both counts in each).
   std::size_t waiting_readers() const noexcept { return readers_.size() + either_.size(); }

@@ -65,7 +65,7 @@ ConnectionCore::End ConnectionCore::serve_requests() {
   for (;;) {
     if (broken_ || finished_) return End::gone;
     if (closing_) return End::closing;
-    while (queue_.size() >= o_.max_pipelined && !broken_ && !finished_) wait_changed();
+    if (queue_.size() >= o_.max_pipelined && !wait_below_limit()) return End::gone;
     if (broken_ || finished_) return End::gone;
     if (pos_ < end_) {
       if (!parser_.in_message()) head_started_ = Clock::time_point{};  // set when a wait needs it
@@ -122,6 +122,43 @@ ConnectionCore::End ConnectionCore::serve_requests() {
       return End::gone;
     }
   }
+}
+
+// At max_pipelined the reader reads nothing until a response has left; a
+// client that goes meanwhile would be noticed only when a handler writes
+// (maybe long after), so a tasklet watches the transport for its hang-up
+// while the reader waits. Returns false when the client has gone and the
+// connection is still at the limit (a handler that answered at once brings
+// it below: then the reader goes on, and reads the end itself).
+bool ConnectionCore::wait_below_limit() {
+  bool gone = false;
+  SpawnOptions so;
+  so.name = "http hang-up watch";
+  so.stack_size = o_.handler_stack_size;
+  const Tasklet watch = Tasklet::spawn(
+      [this, &gone] {
+        try {
+          t_.wait_hang_up(never);
+        } catch (const IoError&) {
+          // the transport failed or was closed: the connection ends anyway
+        }
+        gone = true;
+        changed_.notify_all();
+      },
+      std::move(so));
+  struct Stop {
+    const Tasklet& t;
+    ~Stop() {
+      try {
+        KillShield shield;  // also when the reader itself is being killed
+        t.kill();
+      } catch (...) {
+        // kill() under a shield does not throw TaskletExit; nothing else is expected
+      }
+    }
+  } stop{watch};
+  while (queue_.size() >= o_.max_pipelined && !broken_ && !finished_ && !gone) wait_changed();
+  return !gone || queue_.size() < o_.max_pipelined;
 }
 
 // The callable of a handler tasklet. It owns the exchange's share and the

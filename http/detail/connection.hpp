@@ -13,7 +13,9 @@
 //    front exchange's bytes first; whoever finds the front complete writes
 //    the next ones (drain);
 //  - the connection's end: the reader, which kills the handlers still running
-//    when the client has gone, and waits for them otherwise.
+//    when the client has gone, and waits for them otherwise; at max_pipelined,
+//    where it reads nothing, a watch tasklet (wait_below_limit) tells it of
+//    the client's hang-up.
 
 #include <chrono>
 #include <cstddef>
@@ -60,6 +62,7 @@ class ConnectionCore {
   enum class End { gone, closing, idle };
 
   End serve_requests();
+  bool wait_below_limit();
   void on_head();
   void run_handler(Exchange& x);
   void answer_failure(Exchange& x, int status, std::string_view why);

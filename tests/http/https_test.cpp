@@ -3,7 +3,8 @@
 // against serve_tls() (GET, keep-alive, a POST body); weft's client against
 // weft's server (keep-alive reuse, a chunked response); the client refusing
 // a certificate for another host or from an unknown CA; a plain-http client
-// of the https port closed at once, the failed handshake logged below error.
+// of the https port closed at once, the failed handshake logged below error;
+// a client that goes while its connection is at max_pipelined.
 
 #include <chrono>
 #include <memory>
@@ -189,6 +190,44 @@ TEST_CASE("https: the server ends a connection with close_notify") {
     CHECK(tls.peer_closed());
     CHECK(contains(got, "Hello over TLS /bye\n"));
     tls.close(1.0);
+  });
+}
+
+TEST_CASE("https: a client that goes while at max_pipelined has its handlers killed") {
+  run([] {
+    int running = 0;
+    int unwound = 0;
+    weft::http::ServerOptions o;
+    o.max_pipelined = 4;
+    auto server = weft::http::serve_tls(kAny, tls_test::server_context(), [&](Request&, Response& res) {
+      struct Count {
+        int& running;
+        int& unwound;
+        ~Count() {
+          --running;
+          ++unwound;
+        }
+      } count{++running, unwound};
+      weft::Tasklet::sleep(30);  // slow: the client will not wait
+      res.send("late");
+    }, o);
+    {
+      weft::Socket s = weft::Socket::connect(server.endpoint(), 5.0);
+      weft::TlsStream tls = weft::TlsStream::connect(s, tls_test::client_context(), "localhost", 5.0);
+      std::string requests;
+      for (int i = 0; i < 8; ++i) requests += "GET / HTTP/1.1\r\nHost: localhost\r\n\r\n";
+      tls.write_all(requests, 5.0);
+      while (running < 4) weft::Tasklet::sleep(0.01);
+      weft::Tasklet::sleep(0.05);
+      CHECK(running == 4);  // at the limit: the server reads no more
+      tls.close(1.0);       // close_notify, then the TCP close
+    }
+    const auto start = weft::now();
+    while ((unwound < 4 || server.connections() > 0) && weft_test::since(start) < 2.0) {
+      weft::Tasklet::sleep(0.01);
+    }
+    CHECK(unwound == 4);  // killed long before their 30 s
+    CHECK(server.connections() == 0);
   });
 }
 

@@ -1,6 +1,7 @@
 // Pipelining: handlers of one connection run concurrently, responses leave in
 // request order, the requests read ahead are bounded, and when the client
-// goes its handlers are killed and its fd freed.
+// goes its handlers are killed and its fd freed, also while the server reads
+// nothing because the connection is at max_pipelined.
 
 #include <sys/socket.h>
 
@@ -129,6 +130,78 @@ TEST_CASE("http pipelining: when the client goes, its pending handlers are kille
     CHECK(g.unwound == 4);  // each handler unwound (killed), long before its 30 s
     CHECK(server.connections() == 0);
     CHECK(io_test::open_fds() == fds_before);  // the server's end of the connection is closed
+  });
+}
+
+namespace {
+
+// Waits up to `bound` seconds for every handler of `n` to have unwound and
+// the server to hold no connection; true when they did.
+bool all_gone(const Gauge& g, int n, const weft::Server& server, double bound) {
+  const auto start = weft::now();
+  while ((g.unwound < n || server.connections() > 0) && weft_test::since(start) < bound) {
+    Tasklet::sleep(0.01);
+  }
+  return g.unwound == n && server.connections() == 0;
+}
+
+// A client fills the connection's pipeline (max_pipelined slow handlers, and
+// `more` bytes of requests beyond, which the server does not read), then
+// leaves: with a FIN, or with a reset. The server notices although it reads
+// nothing at the limit: the handlers are killed and the fd freed at once.
+void leave_at_the_limit(bool reset, std::size_t more) {
+  run([reset, more] {
+    Gauge g;
+    weft::http::ServerOptions o;  // max_pipelined: 16 by default
+    auto server = weft::http::serve(kAny, [&](Request&, Response& res) {
+      Gauge::Scope s(g);
+      Tasklet::sleep(30);  // slow: the client will not wait
+      res.send("late");
+    }, o);
+    const int n = static_cast<int>(o.max_pipelined);
+    const int fds_before = io_test::open_fds();
+    {
+      Raw c(server.endpoint());
+      std::string all;
+      for (int i = 0; i < n + 4; ++i) all += get("/" + std::to_string(i));
+      c.send(all);
+      while (g.running < n) Tasklet::sleep(0.01);
+      // Requests the server does not read (its buffer is 8 KiB): they wait in the kernel.
+      const std::string pad = get("/more", "X-Pad: " + std::string(1000, 'p') + "\r\n");
+      std::string extra;
+      while (extra.size() < more) extra += pad;
+      if (!extra.empty()) c.send(extra);
+      Tasklet::sleep(0.05);
+      CHECK(g.running == n);  // at the limit: no request beyond it started
+      CHECK(server.connections() == 1);
+      if (reset) c.socket().close_with_reset();
+    }  // the client closes
+    CHECK(all_gone(g, n, server, 2.0));  // each handler killed long before its 30 s
+    CHECK(g.unwound == n);
+    CHECK(server.connections() == 0);
+    CHECK(io_test::open_fds() == fds_before);  // the server's end of the connection is closed
+  });
+}
+
+}  // namespace
+
+TEST_CASE("http pipelining: a client that goes while at max_pipelined has its handlers killed") {
+  SUBCASE("it closes") { leave_at_the_limit(false, 0); }
+  SUBCASE("it resets") { leave_at_the_limit(true, 0); }
+  SUBCASE("it closes with unread requests in the kernel's buffer") { leave_at_the_limit(false, 32 * 1024); }
+  SUBCASE("it resets with unread requests in the kernel's buffer") { leave_at_the_limit(true, 32 * 1024); }
+}
+
+TEST_CASE("http pipelining: at max_pipelined, quick handlers still answer a client that half-closed") {
+  run([] {
+    weft::http::ServerOptions o;
+    o.max_pipelined = 2;
+    auto server = weft::http::serve(kAny, [](Request& req, Response& res) { res.send(req.target()); }, o);
+    Raw c(server.endpoint());
+    c.send(get("/1") + get("/2") + get("/3") + get("/4") + get("/5"));
+    c.socket().shutdown(weft::Shutdown::write);
+    for (const char* t : {"/1", "/2", "/3", "/4", "/5"}) CHECK(c.read().body == t);
+    CHECK(c.at_eof());
   });
 }
 
