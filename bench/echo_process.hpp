@@ -31,15 +31,19 @@ inline void stop_child() {
   }
 }
 
-[[noreturn]] inline void fail(const char* fmt, ...) {
+// Stops the server child, says "bench <who>: <message>" on stderr and exits 1.
+[[noreturn]] inline void vfail(const char* who, const char* fmt, va_list ap) {
   stop_child();
-  std::fputs("bench echo: ", stderr);
-  va_list ap;
-  va_start(ap, fmt);
+  std::fprintf(stderr, "bench %s: ", who);
   std::vfprintf(stderr, fmt, ap);
-  va_end(ap);
   std::fputc('\n', stderr);
   std::exit(1);
+}
+
+[[noreturn]] inline void fail(const char* fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vfail("echo", fmt, ap);
 }
 
 inline void on_fatal_signal(int sig) {  // kill, waitpid, signal and raise are async-signal-safe

@@ -216,14 +216,9 @@ Outcome run_once(const Load& load, Slot slot, long conns, const Timing& t) {
 
 void fail(const char* fmt, ...) {
   stop_wrk();
-  stop_child();
-  std::fprintf(stderr, "bench %s: ", g_name.c_str());
   va_list ap;
   va_start(ap, fmt);
-  std::vfprintf(stderr, fmt, ap);
-  va_end(ap);
-  std::fputc('\n', stderr);
-  std::exit(1);
+  echo_bench::vfail(g_name.c_str(), fmt, ap);
 }
 
 bool have_wrk() { return std::system("command -v wrk >/dev/null 2>&1") == 0; }
