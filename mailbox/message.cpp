@@ -1,6 +1,5 @@
 #include "mailbox/message.hpp"
 
-#include <chrono>
 #include <cstdlib>
 #include <stdexcept>
 
@@ -86,11 +85,8 @@ std::string Message::type_name() const { return detail::demangle(type()); }
 bool Message::is_call() const noexcept { return env_ != nullptr && env_->is_call; }
 
 bool Message::wants_reply() const noexcept {
-  if (env_ == nullptr || !env_->is_call || env_->replied || env_->call == nullptr) return false;
-  const detail::CallSlot& s = *env_->call;
-  if (s.gave_up != nullptr && s.gave_up->load(std::memory_order_relaxed)) return false;
-  return s.gives_up_at == INT64_MAX ||
-         std::chrono::steady_clock::now().time_since_epoch() < std::chrono::nanoseconds(s.gives_up_at);
+  return env_ != nullptr && env_->is_call && !env_->replied && env_->call != nullptr &&
+         !env_->call->caller_gone();
 }
 
 void Message::reply() { detail::deliver_reply(env_, typeid(void), nullptr, false); }

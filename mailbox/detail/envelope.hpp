@@ -11,6 +11,7 @@
 // call (a thread-safe send builds its envelope on the sending thread).
 
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <exception>
@@ -65,6 +66,12 @@ struct CallSlot {
   // says so through gave_up): a caller in another process (remote/) cannot
   // set a flag here, but it sends how long it waits.
   std::int64_t gives_up_at = INT64_MAX;
+  // The caller has stopped waiting: it said so (gave_up) or gives_up_at has passed.
+  bool caller_gone() const noexcept {
+    if (gave_up != nullptr && gave_up->load(std::memory_order_relaxed)) return true;
+    return gives_up_at != INT64_MAX &&
+           std::chrono::steady_clock::now().time_since_epoch() >= std::chrono::nanoseconds(gives_up_at);
+  }
   std::exception_ptr error;        // replied with an error, or the call was dropped
   bool done = false;               // a reply (or an error) is in
   bool dropped = false;            // the message was destroyed unanswered

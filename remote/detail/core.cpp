@@ -270,13 +270,6 @@ std::int64_t steady_ns() noexcept {
              std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
-// Past the caller's deadline: it has stopped waiting and its inbox entry is
-// gone, so nothing is published (as a local reply to a caller that gave up
-// is dropped).
-bool caller_gone(const ServedCall& c) noexcept {
-  return c.gives_up_at != INT64_MAX && steady_ns() >= c.gives_up_at;
-}
-
 // ServedCall's notify: the call is settled (replied, failed or dropped), on
 // the thread that settled it (the registration's loop, or any thread that
 // dropped the message): publishes the reply frame and frees the slot.
@@ -284,7 +277,9 @@ void served_call_done(void* ctx) noexcept {
   std::unique_ptr<ServedCall> c(static_cast<ServedCall*>(ctx));
   Served& s = *c->served;
   std::string frame;
-  if (caller_gone(*c)) {
+  // Past the caller's deadline (CallSlot::caller_gone) its inbox entry is
+  // gone: nothing is published, as a local reply to a caller that gave up is dropped.
+  if (c->caller_gone()) {
     s.core->serving.fetch_sub(1, std::memory_order_release);
     return;
   }
@@ -295,7 +290,7 @@ void served_call_done(void* ctx) noexcept {
     // caller woken on its loop would.
     auto reply = [c = std::shared_ptr<ServedCall>(std::move(c))] {
       Served& s = *c->served;
-      if (!caller_gone(*c)) {
+      if (!c->caller_gone()) {
         publish_reply(*s.core, c->reply_to,
                       error_frame(Status::unreachable, "weft::CallError", weft::dropped_call_reason(s.to)),
                       s.name);
