@@ -24,7 +24,8 @@ class Loop;
 class SignalWatch {
  public:
   // Starts catching `signo`. Throws std::invalid_argument for a bad signal
-  // number, std::logic_error outside dispatch().
+  // number, std::logic_error outside dispatch() or when another loop (thread)
+  // watches `signo`.
   explicit SignalWatch(int signo);
   ~SignalWatch();
   SignalWatch(const SignalWatch&) = delete;

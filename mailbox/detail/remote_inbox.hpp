@@ -3,7 +3,7 @@
 //
 // Senders on other threads push envelopes onto a lock-free stack (one CAS);
 // the sender whose push found the stack empty posts one drain to the loop
-// (LoopRef::post, which wakes it through ev_async). The drain, on the loop
+// (LoopRef::post, which wakes it through the loop's eventfd). The drain, on the loop
 // thread, takes the whole stack with one exchange, reverses it (so each
 // thread's messages keep their order) and appends it to the mailbox. So a
 // burst of messages costs one wake-up and one posted function, not one each.

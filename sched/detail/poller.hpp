@@ -2,7 +2,7 @@
 // The event-loop seam: the only interface to libev. Its implementation
 // (poller_ev.cpp) is the only file that includes ev.h. Four things: poll with a
 // bound, wake a blocked poll from another thread, watch an fd (level-triggered
-// through libev, or edge-triggered), watch a signal.
+// through libev, or edge-triggered), watch a signal (signal_set.hpp).
 //
 // Why edge-triggered watches exist beside libev's: a socket's tasklet, woken
 // by readiness, may wait in the run queue while the loop polls again. A

@@ -295,4 +295,23 @@ TEST_CASE("wait_fd_events: readiness of any fd, either direction, with a timeout
   });
 }
 
+TEST_CASE("FdWatch on a regular file: always ready, wait after wait, with nothing else to run") {
+  char path[] = "/tmp/weft_fd_watch_XXXXXX";
+  const int fd = ::mkstemp(path);
+  REQUIRE(fd >= 0);
+  ::unlink(path);
+  run([fd] {
+    FdWatch level(fd);
+    const auto start = weft::now();
+    // The watch stays armed between these waits: each one must still see the
+    // file ready, though the loop has nothing else to do and would block.
+    for (int i = 0; i < 3; ++i) CHECK(level.wait_readable(1.0));
+    FdWatch edge(fd, weft::Readiness::edge);  // a file cannot be in an epoll set: level, as above
+    CHECK_FALSE(edge.edge_triggered());
+    for (int i = 0; i < 3; ++i) CHECK(edge.wait_writable(1.0));
+    CHECK(since(start) < 0.5);
+  });
+  ::close(fd);
+}
+
 }

@@ -1,10 +1,14 @@
 #include <csignal>
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
 #include <stdexcept>
+#include <thread>
 
 #include "sched/loop.hpp"
 #include "sched/signal_watch.hpp"
+#include "tasklet/dispatch.hpp"
 #include "tasklet/tasklet.hpp"
 #include "tests/support/weft_test.hpp"
 
@@ -62,4 +66,45 @@ TEST_CASE("wait_signal: one-shot wait; a killed waiter leaves nothing behind") {
   });
 }
 
-}  // TEST_SUITE
+TEST_CASE("SignalWatch: a signal watched by another loop is refused; free again once that watch ends") {
+  std::atomic<int> stage{0};  // 1: the other loop watches SIGUSR2; 2: it may stop
+  std::thread other([&] {
+    weft::dispatch([&] {
+      {
+        SignalWatch watch(SIGUSR2);
+        stage = 1;
+        while (stage.load() != 2) Tasklet::sleep(0.005);
+      }
+      stage = 3;
+    });
+  });
+  run([&] {
+    while (stage.load() != 1) Tasklet::sleep(0.005);
+    CHECK_THROWS_WITH_AS(SignalWatch(SIGUSR2), doctest::Contains("SIGUSR2 is already watched by another loop"),
+                         std::logic_error);
+    stage = 2;
+    while (stage.load() != 3) Tasklet::sleep(0.005);
+    SignalWatch mine(SIGUSR2);  // the other loop's watch ended: this loop may have it
+    Tasklet::later(0.02, [] { ::kill(::getpid(), SIGUSR2); });
+    CHECK(mine.wait(1.0) == 1);
+  });
+  other.join();
+}
+
+TEST_CASE("SignalWatch: a signal wakes a loop blocked with nothing else to do") {
+  run([] {
+    SignalWatch watch(SIGUSR1);
+    // Sent from another thread while this loop waits with no timer due before
+    // the wait's own deadline.
+    std::thread sender([] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      ::kill(::getpid(), SIGUSR1);
+    });
+    const auto start = weft::now();
+    CHECK(watch.wait(2.0) == 1);
+    CHECK(since(start) < 1.0);
+    sender.join();
+  });
+}
+
+}
