@@ -60,6 +60,25 @@ R take_value(TaskletRecord& r) {
   }
 }
 
+// take_value for a typed handle, whose record's body is a ValueBody<R> (it
+// was spawned with a callable returning R): no type to check.
+template <class R>
+R take_own_value(TaskletRecord& r) {
+  if constexpr (std::is_void_v<R>) {
+    return;
+  } else {
+    auto& b = static_cast<ValueBody<R>&>(body_of(r));
+    if (!b.result.has_value()) throw_value_taken(r);
+    if constexpr (std::is_copy_constructible_v<R>) {
+      return *b.result;
+    } else {
+      R v = std::move(*b.result);
+      b.result.reset();
+      return v;
+    }
+  }
+}
+
 // Calls fn(); logs an exception (TaskletExit passes through). True on success.
 template <class Fn>
 bool call_logged(Fn& fn, const char* helper) {
@@ -178,7 +197,7 @@ template <class R>
 R TaskletOf<R>::join(Timeout timeout) const {
   detail::TaskletRecord& r = rec();
   detail::join_wait(r, timeout);
-  return detail::take_value<R>(r);
+  return detail::take_own_value<R>(r);
 }
 
 namespace detail {

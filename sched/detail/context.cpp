@@ -123,7 +123,7 @@ void make_context(Context& c, void* stack_bottom, std::size_t size, void (*entry
   c.stack_bottom = stack_bottom;
   c.stack_size = size;
   c.asan_fake_stack = nullptr;
-  if (annotated_switches() && tsan_runtime()) c.tsan_fiber = __tsan_create_fiber(0);
+  if (__builtin_expect(annotated_switches(), 0) && tsan_runtime()) c.tsan_fiber = __tsan_create_fiber(0);
   c.entry = entry;
   c.arg = arg;
 }

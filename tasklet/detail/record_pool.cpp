@@ -140,7 +140,9 @@ void RecordPool::free_block(Chunk& c, void* block) noexcept {
   c.free = block;
   --live_;
   if (--c.live == 0) empty_bytes_ += c.bytes;
-  // Most recently freed into first, so the next record reuses a warm block.
+  // Most recently freed into first, so the next record reuses a warm block
+  // (it usually is already: records come and go in the same chunk).
+  if (classes_[c.cls].avail == &c) return;
   if (c.in_avail) pop_avail(c);
   push_avail(c);
 }

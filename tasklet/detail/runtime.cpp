@@ -46,8 +46,8 @@ void finish(TaskletRecord& r) noexcept {
   for (auto& e : r.ext) e.reset();
   detach_from_tree(r);
   if (__builtin_expect(r.is_main, 0)) main_finished();
-  r.joiners.notify_one(true);  // the first joiner runs next (see run_next)
-  r.joiners.notify_all();
+  // The first joiner runs next (see run_next); any others in queue order.
+  if (r.joiners.notify_one(true) && !r.joiners.empty()) r.joiners.notify_all();
 }
 
 void hook_run(Fiber& f) noexcept {
@@ -221,7 +221,7 @@ Tasklet start_tasklet(TaskletRecord* r, TaskletBody* body, SpawnOptions&& option
                       const std::type_info& named_after) {
   r->body = body;
   r->refs = 1;  // the loop's, dropped when the tasklet has finished and been released
-  r->name = std::move(options.name);
+  if (!options.name.empty()) r->name = std::move(options.name);
   r->fn_type = &named_after;
   r->daemon = options.daemon;
   r->stack_request = options.stack_size;
