@@ -188,7 +188,8 @@ std::size_t body_offset(std::size_t body_align) noexcept {
 const LoopHooks& tasklet_hooks() noexcept { return kHooks; }
 
 NewTasklet allocate_tasklet(std::size_t body_size, std::size_t body_align) {
-  TaskletRuntime& rt = runtime("spawn()");
+  TaskletRuntime* found = find_runtime();
+  TaskletRuntime& rt = __builtin_expect(found != nullptr, 1) ? *found : runtime("spawn()");
   const bool over_aligned = body_align > alignof(std::max_align_t);
   const std::size_t align = over_aligned ? body_align : alignof(std::max_align_t);
   const std::size_t size = body_offset(align) + body_size;
