@@ -44,7 +44,9 @@ TaskletRecord& record_of(Fiber& f) noexcept { return static_cast<TaskletRecord&>
 // extensions go, children move to the grandparent, joiners wake.
 void finish(TaskletRecord& r) noexcept {
   r.ending = true;  // a message destroyed below cannot send a new one to r
-  for (auto& e : r.ext) e.reset();
+  for (auto& e : r.ext) {
+    if (e) e.reset();  // (most tasklets have none: no store then)
+  }
   detach_from_tree(r);
   if (__builtin_expect(r.is_main, 0)) main_finished();
   // The first joiner runs next (see run_next); any others in queue order.
@@ -224,22 +226,24 @@ void release_record(TaskletRecord& r) noexcept {
   }
 }
 
-Tasklet start_tasklet(TaskletRecord* r, TaskletBody* body, SpawnOptions&& options,
+Tasklet start_tasklet(TaskletRecord* r, TaskletBody* body, SpawnOptions* options,
                       const std::type_info& named_after) {
   r->body = body;
   r->refs = 1;  // the loop's, dropped when the tasklet has finished and been released
-  if (!options.name.empty()) r->name = std::move(options.name);
   r->fn_type = &named_after;
-  r->daemon = options.daemon;
-  r->stack_request = options.stack_size;
-  r->mailbox_limit = options.max_mailbox_len;
+  if (options != nullptr) {  // (the record's own defaults are SpawnOptions')
+    if (!options->name.empty()) r->name = std::move(options->name);
+    r->daemon = options->daemon;
+    r->stack_request = options->stack_size;
+    r->mailbox_limit = options->max_mailbox_len;
+  }
   try {
     add_fiber(*r);
   } catch (...) {
     release_record(*r);
     throw;
   }
-  if (!options.daemon) {
+  if (!r->daemon) {
     if (Fiber* spawner = running_tasklet()) attach_child(record_of(*spawner), *r);
   }
   return Tasklet::from_record(r);

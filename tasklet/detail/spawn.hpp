@@ -104,8 +104,9 @@ NewTasklet allocate_tasklet(std::size_t body_size, std::size_t body_align);
 // Frees a record of allocate_tasklet whose body could not be constructed.
 void discard_tasklet(TaskletRecord* r) noexcept;
 // Registers the record (with its constructed body) and returns the first
-// handle. Frees the record and rethrows if that fails.
-Tasklet start_tasklet(TaskletRecord* r, TaskletBody* body, SpawnOptions&& options,
+// handle; `options` nullptr: the defaults (else its name is moved out).
+// Frees the record and rethrows if that fails.
+Tasklet start_tasklet(TaskletRecord* r, TaskletBody* body, SpawnOptions* options,
                       const std::type_info& named_after);
 
 // ---- join
