@@ -329,23 +329,33 @@ void throw_value_taken(TaskletRecord& r) {
                          "' was already moved out by an earlier join");
 }
 
-TaskletRecord::~TaskletRecord() {
-  // finish() has reset them already; should one be left, it goes while the
-  // rest of the record (name, joiners) is still there.
-  for (auto& e : ext) e.reset();
-  if (body != nullptr) body->~TaskletBody();
-  if (!error || observed) return;
+namespace {
+
+// ~TaskletRecord's report of a failure nobody observed, out of line (rare).
+[[gnu::cold, gnu::noinline]] void report_unjoined_failure(TaskletRecord& r) noexcept {
   try {
     try {
-      std::rethrow_exception(error);
+      std::rethrow_exception(r.error);
     } catch (const TaskletExit&) {
       // being killed is not a failure worth reporting
     } catch (...) {
-      log(LogLevel::error, "tasklet '" + name_of(*this) + "' failed and was never joined: " +
+      log(LogLevel::error, "tasklet '" + name_of(r) + "' failed and was never joined: " +
                                describe_current_exception());
     }
   } catch (...) {  // out of memory while logging: nothing more to do
   }
+}
+
+}  // namespace
+
+TaskletRecord::~TaskletRecord() {
+  // finish() has reset them already; should one be left, it goes while the
+  // rest of the record (name, joiners) is still there.
+  for (auto& e : ext) {
+    if (e) e.reset();
+  }
+  if (body != nullptr) body->~TaskletBody();
+  if (error && !observed) report_unjoined_failure(*this);
 }
 
 }  // namespace weft::detail
