@@ -130,7 +130,7 @@ Tasklet receiver(F&& f, SpawnOptions options) {
           }
         }
       },
-      std::move(options), typeid(Fn));
+      &options, typeid(Fn));
 }
 
 }  // namespace weft

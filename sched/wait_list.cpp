@@ -25,8 +25,7 @@ struct WaitList::Node {
   bool notified = false;
 };
 
-WaitList::~WaitList() {
-  if (head_ == nullptr) return;
+void WaitList::detach_waiters() noexcept {
   // Waiters normally unlink themselves before the list dies. If a list dies
   // with waiters (its owner was destroyed under them), detach them so their
   // RAII unlink does not touch freed memory; they stay parked until killed.
@@ -96,7 +95,7 @@ bool WaitList::notify_one(bool first) noexcept {
   if (n == nullptr) return false;
   unlink(*n);
   n->notified = true;
-  unpark(*n->fiber, Wake::ready, first);
+  detail::unpark_on(*detail::current_loop(), *n->fiber, Wake::ready, first);
   return true;
 }
 

@@ -34,7 +34,9 @@ class WaitList {
   WaitList(const WaitList&) = delete;
   WaitList& operator=(const WaitList&) = delete;
   // Precondition: no waiters (they live on tasklet stacks that outlive the wait).
-  ~WaitList();
+  ~WaitList() {
+    if (head_ != nullptr) detach_waiters();
+  }
 
   // Parks the current tasklet at the back of the list until notified or the
   // deadline passes. `data` is handed to the notifier (front_data()). Returns
@@ -68,6 +70,8 @@ class WaitList {
   struct Node;
   void link(Node& n) noexcept;
   void unlink(Node& n) noexcept;
+  // The destructor's error path: the waiters left are detached and logged.
+  void detach_waiters() noexcept;
 
   Node* head_ = nullptr;
   Node* tail_ = nullptr;

@@ -69,7 +69,7 @@ auto TaskGroup::spawn(F&& f, SpawnOptions options) -> TaskletOf<detail::result_t
           throw;
         }
       },
-      std::move(options), typeid(std::decay_t<F>));
+      &options, typeid(std::decay_t<F>));
   members_.push_back(t);
   return t;
 }

@@ -67,9 +67,12 @@ class Tasklet {
   // Creates a tasklet running f(). It is appended to the run queue and does
   // not run before the caller parks or yields. Its parent is the calling
   // tasklet (none when called from outside a tasklet, or for a daemon).
+  // (Two overloads rather than a default argument: most spawns give no
+  // options, and then none are built, moved or destroyed.)
   template <class F>
-  static auto spawn(F&& f, SpawnOptions options = {})
-      -> TaskletOf<detail::result_t<F>>;
+  static auto spawn(F&& f) -> TaskletOf<detail::result_t<F>>;
+  template <class F>
+  static auto spawn(F&& f, SpawnOptions options) -> TaskletOf<detail::result_t<F>>;
   // A tasklet that sleeps `delay`, then returns f().
   template <class F>
   static auto later(Timeout delay, F&& f, SpawnOptions options = {})

@@ -14,8 +14,9 @@ namespace weft {
 
 namespace detail {
 
+// `options` (its name moved out) or nullptr for the defaults.
 template <class F>
-auto spawn_with_type(F&& f, SpawnOptions&& options, const std::type_info& named_after) {
+auto spawn_with_type(F&& f, SpawnOptions* options, const std::type_info& named_after) {
   using Body = BodyImpl<std::decay_t<F>, result_t<F>>;
   const NewTasklet place = allocate_tasklet(sizeof(Body), alignof(Body));
   Body* body;
@@ -26,7 +27,7 @@ auto spawn_with_type(F&& f, SpawnOptions&& options, const std::type_info& named_
     throw;
   }
   return TaskletOf<result_t<F>>(
-      AdoptTag{}, start_tasklet(place.record, body, std::move(options), named_after));
+      AdoptTag{}, start_tasklet(place.record, body, options, named_after));
 }
 
 // The result of finished, successful r as an R (copied, or moved out when
@@ -60,6 +61,25 @@ R take_value(TaskletRecord& r) {
   }
 }
 
+// take_value for a typed handle, whose record's body is a ValueBody<R> (it
+// was spawned with a callable returning R): no type to check.
+template <class R>
+R take_own_value(TaskletRecord& r) {
+  if constexpr (std::is_void_v<R>) {
+    return;
+  } else {
+    auto& b = static_cast<ValueBody<R>&>(body_of(r));
+    if (!b.result.has_value()) throw_value_taken(r);
+    if constexpr (std::is_copy_constructible_v<R>) {
+      return *b.result;
+    } else {
+      R v = std::move(*b.result);
+      b.result.reset();
+      return v;
+    }
+  }
+}
+
 // Calls fn(); logs an exception (TaskletExit passes through). True on success.
 template <class Fn>
 bool call_logged(Fn& fn, const char* helper) {
@@ -77,9 +97,13 @@ bool call_logged(Fn& fn, const char* helper) {
 }  // namespace detail
 
 template <class F>
+auto Tasklet::spawn(F&& f) -> TaskletOf<detail::result_t<F>> {
+  return detail::spawn_with_type(std::forward<F>(f), nullptr, typeid(std::decay_t<F>));
+}
+
+template <class F>
 auto Tasklet::spawn(F&& f, SpawnOptions options) -> TaskletOf<detail::result_t<F>> {
-  return detail::spawn_with_type(std::forward<F>(f), std::move(options),
-                                 typeid(std::decay_t<F>));
+  return detail::spawn_with_type(std::forward<F>(f), &options, typeid(std::decay_t<F>));
 }
 
 template <class F>
@@ -99,7 +123,7 @@ auto Tasklet::later(Timeout delay, F&& f, SpawnOptions options)
         }
         return fn();
       },
-      std::move(options), typeid(std::decay_t<F>));
+      &options, typeid(std::decay_t<F>));
 }
 
 template <class F>
@@ -115,7 +139,7 @@ Tasklet Tasklet::interval(Timeout period, F&& f, bool immediate, SpawnOptions op
           detail::call_logged(fn, "interval");
         }
       },
-      std::move(options), typeid(std::decay_t<F>));
+      &options, typeid(std::decay_t<F>));
 }
 
 template <class F>
@@ -130,7 +154,7 @@ Tasklet Tasklet::loop(F&& f, SpawnOptions options) {
           }
         }
       },
-      std::move(options), typeid(std::decay_t<F>));
+      &options, typeid(std::decay_t<F>));
 }
 
 template <class F>
@@ -166,7 +190,7 @@ Tasklet Tasklet::rate(double per_second, F&& f, SpawnOptions options) {
           detail::call_logged(call, "rate");
         }
       },
-      std::move(options), typeid(std::decay_t<F>));
+      &options, typeid(std::decay_t<F>));
 }
 
 template <class R>
@@ -178,7 +202,7 @@ template <class R>
 R TaskletOf<R>::join(Timeout timeout) const {
   detail::TaskletRecord& r = rec();
   detail::join_wait(r, timeout);
-  return detail::take_value<R>(r);
+  return detail::take_own_value<R>(r);
 }
 
 namespace detail {

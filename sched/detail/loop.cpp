@@ -261,6 +261,13 @@ void Loop::reap_zombie() noexcept {
 }
 
 bool Loop::start(Fiber& f) noexcept {
+  if (!stacks_.take_hot(f.stack_request, f.stack) && !acquire_stack(f)) return false;
+  make_context(f.ctx, f.stack.base, f.stack.usable(), &fiber_entry, &f);
+  f.canary = f.stack.canary;
+  return true;
+}
+
+bool Loop::acquire_stack(Fiber& f) noexcept {
   try {
     f.stack = stacks_.acquire(f.stack_request);
   } catch (...) {
@@ -277,8 +284,6 @@ bool Loop::start(Fiber& f) noexcept {
     release(f);
     return false;
   }
-  make_context(f.ctx, f.stack.base, f.stack.usable(), &fiber_entry, &f);
-  f.canary = f.stack.canary;
   return true;
 }
 

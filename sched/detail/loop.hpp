@@ -211,9 +211,10 @@ class Loop {
   Fiber* pick_next() noexcept {
     if (__builtin_expect(--ticks_left_ > 0, 1)) {  // (quit() makes it negative)
       Fiber* f = runq_.front();
-      if (f != nullptr && f->state != FiberState::created) {
+      if (f != nullptr) {
         runq_.pop_front(*f);
-        return f;
+        // A new fiber (a join runs it next) gets its stack first.
+        if (f->state != FiberState::created || start(*f)) return f;
       }
     }
     return pick_next_slow();
@@ -249,6 +250,8 @@ class Loop {
   // Returns false when no stack could be had: the fiber is then finished with
   // that error and released.
   bool start(Fiber& f) noexcept;
+  // start()'s stack from the pool (beyond its hot stack), or its failure as above.
+  bool acquire_stack(Fiber& f) noexcept;
   // A finished fiber after its last switch: its stack goes back to the pool
   // and the tasklet layer drops the loop's reference.
   void release(Fiber& f) noexcept;

@@ -5,8 +5,7 @@
 
 namespace weft::detail {
 
-void RunQueue::reserve(std::size_t fibers) {
-  if (fibers < cap_) return;
+void RunQueue::grow(std::size_t fibers) {
   std::size_t cap = cap_ == 0 ? 64 : cap_;
   while (cap <= fibers) cap *= 2;
   auto buf = std::make_unique<Fiber*[]>(cap);  // may throw: nothing changed yet

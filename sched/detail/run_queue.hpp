@@ -68,7 +68,9 @@ class RunQueue {
   bool empty() const noexcept { return count_ == 0; }
   std::size_t size() const noexcept { return count_; }
   // Makes room for `fibers` queued fibers (and a tombstone). May throw std::bad_alloc.
-  void reserve(std::size_t fibers);
+  void reserve(std::size_t fibers) {
+    if (fibers >= cap_) grow(fibers);
+  }
 
   // Preconditions: f is not queued; fewer than capacity fibers are queued.
   void push_back(Fiber& f) noexcept {
@@ -115,12 +117,14 @@ class RunQueue {
   void promote_random(std::uint64_t r) noexcept;
   static constexpr std::size_t kShuffleWindow = 8;
 
-  // Precondition: f is queued.
+  // Precondition: f is queued. A fiber at the ring's head (a join of the
+  // oldest spawned tasklet) leaves no tombstone: the head moves past it.
   void remove(Fiber& f) noexcept {
     if (&f == next_) {
       next_ = nullptr;
     } else {
       buf_[f.rq_slot & (cap_ - 1)] = nullptr;
+      if (f.rq_slot == head_) ++head_;
     }
     --count_;
   }
@@ -132,6 +136,7 @@ class RunQueue {
     buf_[head_ & (cap_ - 1)] = &f;
   }
   void compact() noexcept;
+  void grow(std::size_t fibers);
 
   Fiber* next_ = nullptr;  // runs before the ring's head (see push_front)
   std::unique_ptr<Fiber*[]> buf_;

@@ -299,10 +299,8 @@ Stack StackPool::carve(Bucket& b, bool region) {
 }
 
 Stack StackPool::acquire(std::size_t size) {
-  if ((size == 0 || size == default_size_) && hot_.base != nullptr) {
-    ++live_;
-    return std::exchange(hot_, Stack{});
-  }
+  Stack hot;
+  if (take_hot(size, hot)) return hot;
   size = size == 0 ? default_size_ : round_up(size, page_size());
   Bucket& b = bucket(size);
   Stack s;
@@ -383,14 +381,8 @@ bool StackPool::trim(std::size_t max_stacks) noexcept {
   return more;
 }
 
-void StackPool::release(const Stack& s) noexcept {
-  --live_;
-  forget_stack(s.base, s.usable());
+void StackPool::pool_released(const Stack& s) noexcept {
   if (s.size == default_size_) {
-    if (hot_.base == nullptr && s.guarded) {
-      hot_ = s;
-      return;
-    }
     pool(default_bucket_, s);
     return;
   }

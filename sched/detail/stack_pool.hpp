@@ -54,8 +54,27 @@ class StackPool {
 
   // A stack of a slot of at least `size` bytes (0: the default). Throws std::bad_alloc.
   Stack acquire(std::size_t size = 0);
-  // Back to the pool (no system call; see trim()).
-  void release(const Stack& s) noexcept;
+  // acquire(size)'s fast path, inline: the hot stack (see hot_) into `out`
+  // when it fits; false (nothing done) otherwise.
+  bool take_hot(std::size_t size, Stack& out) noexcept {
+    if ((size != 0 && size != default_size_) || hot_.base == nullptr) return false;
+    ++live_;
+    out = hot_;
+    hot_.base = nullptr;
+    return true;
+  }
+  // Back to the pool (no system call; see trim()). A guarded default-size
+  // stack becomes the hot one when that is free (inline: a finished
+  // tasklet's stack usually goes there).
+  void release(const Stack& s) noexcept {
+    --live_;
+    forget_stack(s.base, s.size);
+    if (s.size == default_size_ && s.guarded && hot_.base == nullptr) {
+      hot_ = s;
+      return;
+    }
+    pool_released(s);
+  }
   // Gives the pages of pooled stacks beyond a high-water mark back to the
   // kernel, at most `max_stacks` of them. Returns true when more remain.
   bool trim(std::size_t max_stacks) noexcept;
@@ -112,6 +131,8 @@ class StackPool {
     std::size_t len;
   };
 
+  // release() of a stack that does not become the hot one.
+  void pool_released(const Stack& s) noexcept;
   Bucket& bucket(std::size_t size);
   void reserve_mapping();
   char* map_slab(std::size_t len);

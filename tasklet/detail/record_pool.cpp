@@ -72,9 +72,8 @@ void* RecordPool::allocate(std::size_t size) {
   const std::size_t block = (size + kHeader + 15) / 16 * 16;
   if (block > kMaxBlock) return allocate_unpooled(size);
   const auto cls = static_cast<unsigned>(block / 16 - 1);
-  Class& k = classes_[cls];
-  while (k.avail != nullptr && !k.avail->has_room()) pop_avail(*k.avail);
-  Chunk* c = k.avail != nullptr ? k.avail : new_chunk(cls);
+  Chunk* c = classes_[cls].avail;
+  if (__builtin_expect(c == nullptr || !c->has_room(), 0)) c = chunk_with_room(cls);
   char* b;
   if (c->free != nullptr) {
     b = static_cast<char*>(c->free);
@@ -87,6 +86,12 @@ void* RecordPool::allocate(std::size_t size) {
   ++live_;
   *reinterpret_cast<Chunk**>(b) = c;
   return b + kHeader;
+}
+
+RecordPool::Chunk* RecordPool::chunk_with_room(unsigned cls) {
+  Class& k = classes_[cls];
+  while (k.avail != nullptr && !k.avail->has_room()) pop_avail(*k.avail);
+  return k.avail != nullptr ? k.avail : new_chunk(cls);
 }
 
 RecordPool::Chunk* RecordPool::new_chunk(unsigned cls) {
@@ -140,7 +145,9 @@ void RecordPool::free_block(Chunk& c, void* block) noexcept {
   c.free = block;
   --live_;
   if (--c.live == 0) empty_bytes_ += c.bytes;
-  // Most recently freed into first, so the next record reuses a warm block.
+  // Most recently freed into first, so the next record reuses a warm block
+  // (it usually is already: records come and go in the same chunk).
+  if (classes_[c.cls].avail == &c) return;
   if (c.in_avail) pop_avail(c);
   push_avail(c);
 }

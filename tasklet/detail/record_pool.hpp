@@ -54,6 +54,9 @@ class RecordPool {
   };
   static constexpr std::size_t kClasses = kMaxBlock / 16;
 
+  // allocate()'s slow path, out of line: the first chunk of class `cls` with
+  // room (full ones leave the avail list), or a new one.
+  [[gnu::noinline]] Chunk* chunk_with_room(unsigned cls);
   Chunk* new_chunk(unsigned cls);
   void push_avail(Chunk& c) noexcept;
   void pop_avail(Chunk& c) noexcept;

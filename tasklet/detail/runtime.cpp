@@ -8,6 +8,7 @@
 #include <sstream>
 #include <new>
 #include <stdexcept>
+#include <utility>
 
 #include "sched/errors.hpp"
 #include "sched/log.hpp"
@@ -43,11 +44,18 @@ TaskletRecord& record_of(Fiber& f) noexcept { return static_cast<TaskletRecord&>
 // extensions go, children move to the grandparent, joiners wake.
 void finish(TaskletRecord& r) noexcept {
   r.ending = true;  // a message destroyed below cannot send a new one to r
-  for (auto& e : r.ext) e.reset();
+  for (auto& e : r.ext) {
+    if (e) e.reset();  // (most tasklets have none: no store then)
+  }
   detach_from_tree(r);
   if (__builtin_expect(r.is_main, 0)) main_finished();
-  r.joiners.notify_one(true);  // the first joiner runs next (see run_next)
-  r.joiners.notify_all();
+  // The first joiner runs next (see run_next); any others in queue order.
+  if (Fiber* j = std::exchange(r.joiner, nullptr)) {
+    unpark_on(*r.loop, *j, Wake::ready, true);
+    if (!r.joiners.empty()) r.joiners.notify_all();
+  } else if (r.joiners.notify_one(true) && !r.joiners.empty()) {
+    r.joiners.notify_all();
+  }
 }
 
 void hook_run(Fiber& f) noexcept {
@@ -188,7 +196,8 @@ std::size_t body_offset(std::size_t body_align) noexcept {
 const LoopHooks& tasklet_hooks() noexcept { return kHooks; }
 
 NewTasklet allocate_tasklet(std::size_t body_size, std::size_t body_align) {
-  TaskletRuntime& rt = runtime("spawn()");
+  TaskletRuntime* found = find_runtime();
+  TaskletRuntime& rt = __builtin_expect(found != nullptr, 1) ? *found : runtime("spawn()");
   const bool over_aligned = body_align > alignof(std::max_align_t);
   const std::size_t align = over_aligned ? body_align : alignof(std::max_align_t);
   const std::size_t size = body_offset(align) + body_size;
@@ -217,22 +226,24 @@ void release_record(TaskletRecord& r) noexcept {
   }
 }
 
-Tasklet start_tasklet(TaskletRecord* r, TaskletBody* body, SpawnOptions&& options,
+Tasklet start_tasklet(TaskletRecord* r, TaskletBody* body, SpawnOptions* options,
                       const std::type_info& named_after) {
   r->body = body;
   r->refs = 1;  // the loop's, dropped when the tasklet has finished and been released
-  r->name = std::move(options.name);
   r->fn_type = &named_after;
-  r->daemon = options.daemon;
-  r->stack_request = options.stack_size;
-  r->mailbox_limit = options.max_mailbox_len;
+  if (options != nullptr) {  // (the record's own defaults are SpawnOptions')
+    if (!options->name.empty()) r->name = std::move(options->name);
+    r->daemon = options->daemon;
+    r->stack_request = options->stack_size;
+    r->mailbox_limit = options->max_mailbox_len;
+  }
   try {
     add_fiber(*r);
   } catch (...) {
     release_record(*r);
     throw;
   }
-  if (!options.daemon) {
+  if (!r->daemon) {
     if (Fiber* spawner = running_tasklet()) attach_child(record_of(*spawner), *r);
   }
   return Tasklet::from_record(r);
@@ -262,7 +273,14 @@ void JoinWait::wait(TaskletRecord& r) {
   }
   run_next(*r.loop, r);
   while (r.state != FiberState::finished) {
-    Wake w = r.joiners.wait(deadline_, WaitKind::join, &r);
+    Wake w;
+    if (r.joiner == nullptr && r.joiners.empty()) {  // the only joiner: on the record
+      r.joiner = &self;
+      w = park_on(*r.loop, self, deadline_, WaitKind::join, &r);
+      if (r.joiner == &self) r.joiner = nullptr;  // timed out or killed (finish clears it)
+    } else {
+      w = r.joiners.wait(deadline_, WaitKind::join, &r);
+    }
     if (w != Wake::ready) check_wake(w, deadline_, "join of tasklet '" + name_of(r) + "'");
   }
 }
@@ -311,23 +329,33 @@ void throw_value_taken(TaskletRecord& r) {
                          "' was already moved out by an earlier join");
 }
 
-TaskletRecord::~TaskletRecord() {
-  // finish() has reset them already; should one be left, it goes while the
-  // rest of the record (name, joiners) is still there.
-  for (auto& e : ext) e.reset();
-  if (body != nullptr) body->~TaskletBody();
-  if (!error || observed) return;
+namespace {
+
+// ~TaskletRecord's report of a failure nobody observed, out of line (rare).
+[[gnu::cold, gnu::noinline]] void report_unjoined_failure(TaskletRecord& r) noexcept {
   try {
     try {
-      std::rethrow_exception(error);
+      std::rethrow_exception(r.error);
     } catch (const TaskletExit&) {
       // being killed is not a failure worth reporting
     } catch (...) {
-      log(LogLevel::error, "tasklet '" + name_of(*this) + "' failed and was never joined: " +
+      log(LogLevel::error, "tasklet '" + name_of(r) + "' failed and was never joined: " +
                                describe_current_exception());
     }
   } catch (...) {  // out of memory while logging: nothing more to do
   }
+}
+
+}  // namespace
+
+TaskletRecord::~TaskletRecord() {
+  // finish() has reset them already; should one be left, it goes while the
+  // rest of the record (name, joiners) is still there.
+  for (auto& e : ext) {
+    if (e) e.reset();
+  }
+  if (body != nullptr) body->~TaskletBody();
+  if (error && !observed) report_unjoined_failure(*this);
 }
 
 }  // namespace weft::detail

@@ -44,8 +44,17 @@ struct TaskletBody {
 
 struct NoValue {};
 
+// The result part of a body returning R, the base of every BodyImpl<F, R>:
+// a typed handle (TaskletOf<R>) reaches the result through it without a
+// virtual call or a type check (take_own_value).
+template <class R>
+struct ValueBody : TaskletBody {
+  std::conditional_t<std::is_void_v<R>, NoValue, std::optional<R>> result{};
+};
+
 template <class F, class R>
-struct BodyImpl final : TaskletBody {
+struct BodyImpl final : ValueBody<R> {
+  using ValueBody<R>::result;
   template <class G>
   explicit BodyImpl(G&& g) : fn(std::in_place, std::forward<G>(g)) {}
 
@@ -80,7 +89,6 @@ struct BodyImpl final : TaskletBody {
   const std::type_info& value_type() const noexcept override { return typeid(R); }
 
   std::optional<F> fn;
-  std::conditional_t<std::is_void_v<R>, NoValue, std::optional<R>> result{};
 };
 
 // ---- spawn: allocate_tasklet, construct the body in place, start_tasklet
@@ -96,8 +104,9 @@ NewTasklet allocate_tasklet(std::size_t body_size, std::size_t body_align);
 // Frees a record of allocate_tasklet whose body could not be constructed.
 void discard_tasklet(TaskletRecord* r) noexcept;
 // Registers the record (with its constructed body) and returns the first
-// handle. Frees the record and rethrows if that fails.
-Tasklet start_tasklet(TaskletRecord* r, TaskletBody* body, SpawnOptions&& options,
+// handle; `options` nullptr: the defaults (else its name is moved out).
+// Frees the record and rethrows if that fails.
+Tasklet start_tasklet(TaskletRecord* r, TaskletBody* body, SpawnOptions* options,
                       const std::type_info& named_after);
 
 // ---- join

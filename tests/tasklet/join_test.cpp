@@ -150,6 +150,57 @@ TEST_CASE("any number of tasklets may join the same tasklet") {
   });
 }
 
+TEST_CASE("joiners wake in the order they began to wait, also after the first one gave up") {
+  // The first joiner waits on the record itself, later ones in its wait
+  // list: one that comes after the first gave up must still wake after those
+  // already waiting.
+  run_virtual([] {
+    std::string order;
+    auto target = Tasklet::spawn([] {
+      Tasklet::sleep(0.05);
+      return 1;
+    });
+    auto quitter = Tasklet::spawn([&order, target] {
+      CHECK_THROWS_AS(target.join(0.01), TimeoutError);
+      order += 'q';
+    });
+    auto first = Tasklet::spawn([&order, target] {
+      CHECK(target.join() == 1);
+      order += '1';
+    });
+    auto second = Tasklet::spawn([&order, target] {
+      Tasklet::sleep(0.02);  // the quitter has given up by now
+      CHECK(target.join() == 1);
+      order += '2';
+    });
+    Tasklet::sleep(0.1);  // (a join here would run `first` before the others)
+    CHECK(order == "q12");
+    quitter.join();
+    first.join();
+    second.join();
+  });
+}
+
+TEST_CASE("a joiner killed while it waits leaves; the others and later joiners get the result") {
+  run_virtual([] {
+    auto target = Tasklet::spawn([] {
+      Tasklet::sleep(0.05);
+      return 7;
+    });
+    auto victim = Tasklet::spawn([target] { return target.join(); });
+    auto other = Tasklet::spawn([target] { return target.join(); });
+    Tasklet::sleep(0.01);
+    victim.kill();
+    CHECK_THROWS_AS(victim.join(), JoinError);
+    auto late = Tasklet::spawn([target] { return target.join(); });
+    CHECK(late.join() == 7);
+    CHECK(other.join() == 7);
+    CHECK(target.join() == 7);
+    auto alone = Tasklet::spawn([] { return 8; });  // a joiner that is the only one, again
+    CHECK(alone.join() == 8);
+  });
+}
+
 TEST_CASE("join misuse is a clear error") {
   run_virtual([] {
     auto self_joiner = Tasklet::spawn([] { Tasklet::join(Tasklet::current()); });
