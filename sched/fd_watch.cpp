@@ -84,7 +84,7 @@ void FdWatch::report_bad_fd() noexcept {
   wake_all();
 }
 
-void FdWatch::wake_reader() noexcept {
+inline void FdWatch::wake_reader() noexcept {
   detail::Fiber* f = reader_;
   if (f == nullptr) return;
   reader_ = nullptr;  // tells the reader it was woken (wait_alone_for_read)
