@@ -155,11 +155,9 @@ std::string op_text(int op, const std::string& who) {
 
 }  // namespace
 
-void Socket::check_open(Op op) const {
-  if (fd_ < 0) {
-    throw SocketClosedError("weft: " + op_text(static_cast<int>(op), describe()) +
-                            " failed: the socket is closed");
-  }
+void Socket::throw_not_open(Op op) const {
+  throw SocketClosedError("weft: " + op_text(static_cast<int>(op), describe()) +
+                          " failed: the socket is closed");
 }
 
 void Socket::throw_errno(Op op, int err) const {
@@ -195,8 +193,18 @@ FdWake Socket::await(Op op, LazyDeadline& d) {
   return watch_->wait(write ? FdEvents::write : FdEvents::read, d.get());
 }
 
+namespace {
+
+// Whether a wait ended with readiness: Socket::check_wake has nothing to throw.
+inline bool woke_ready(const FdWake& r) noexcept {
+  return r.wake == Wake::ready && !r.closed && !r.bad_fd;
+}
+
+}  // namespace
+
 void Socket::park(Op op, LazyDeadline& d, std::string_view target) {
-  check_wake(op, await(op, d), d, target);
+  const FdWake w = await(op, d);
+  if (!woke_ready(w)) check_wake(op, w, d, target);
 }
 
 void Socket::check_wake(Op op, const FdWake& r, LazyDeadline& d, std::string_view target) const {
@@ -285,18 +293,25 @@ std::size_t Socket::waiting_writers() const noexcept {
 
 long Socket::read_nowait(void* buf, std::size_t n) {
   take_turn();  // before the read: a kill while giving way loses no data
+  const ssize_t r = ::read(fd_, buf, n);
+  if (__builtin_expect(r < 0, 0)) return read_failed(buf, n);
+  drained_ = r > 0 && static_cast<std::size_t>(r) < n;
+  got_data_ |= r > 0;
+  return static_cast<long>(r);
+}
+
+long Socket::read_failed(void* buf, std::size_t n) {
   drained_ = false;
   for (;;) {
+    const int err = errno;
+    if (err == EAGAIN || err == EWOULDBLOCK) return -1;
+    if (err != EINTR) throw_errno(Op::read, err);
     const ssize_t r = ::read(fd_, buf, n);
     if (r >= 0) {
       drained_ = r > 0 && static_cast<std::size_t>(r) < n;
       got_data_ |= r > 0;
       return static_cast<long>(r);
     }
-    const int err = errno;
-    if (err == EINTR) continue;
-    if (err == EAGAIN || err == EWOULDBLOCK) return -1;
-    throw_errno(Op::read, err);
   }
 }
 
@@ -314,7 +329,7 @@ std::size_t Socket::read(void* buf, std::size_t n, LazyDeadline& d) {
       const long r = read_nowait(buf, n);  // the skipped attempt: data may be there after all
       if (r >= 0) return static_cast<std::size_t>(r);
     }
-    check_wake(Op::read, w, d);
+    if (!woke_ready(w)) check_wake(Op::read, w, d);
   }
   for (;;) {
     const long r = read_nowait(buf, n);

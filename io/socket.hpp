@@ -197,6 +197,9 @@ class Socket {
 
   // A read that never parks: bytes read, 0 at EOF, -1 when it would block.
   long read_nowait(void* buf, std::size_t n);
+  // read_nowait's system call failed (errno says why): retries after EINTR,
+  // -1 for EAGAIN, throws for the rest.
+  long read_failed(void* buf, std::size_t n);
   std::size_t read(void* buf, std::size_t n, detail::LazyDeadline& d);
   std::size_t write(const void* data, std::size_t n, detail::LazyDeadline& d);
   void read_exactly(void* buf, std::size_t n, detail::LazyDeadline& d, const char* what);
@@ -213,7 +216,10 @@ class Socket {
                   std::string_view target = {}) const;
   // await() then check_wake().
   void park(Op op, detail::LazyDeadline& d, std::string_view target = {});
-  void check_open(Op op) const;
+  void check_open(Op op) const {
+    if (__builtin_expect(fd_ < 0, 0)) throw_not_open(op);
+  }
+  [[noreturn]] void throw_not_open(Op op) const;
   [[noreturn]] void throw_errno(Op op, int err) const;
   // The IoError (EBADF) of an fd closed behind the socket's back.
   [[noreturn]] void throw_closed_behind(Op op) const;

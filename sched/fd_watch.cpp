@@ -81,6 +81,18 @@ void FdWatch::update() noexcept {
 
 void FdWatch::report_bad_fd() noexcept {
   ++bad_fd_reports_;
+  wake_all();
+}
+
+inline void FdWatch::wake_reader() noexcept {
+  detail::Fiber* f = reader_;
+  if (f == nullptr) return;
+  reader_ = nullptr;  // tells the reader it was woken (wait_alone_for_read)
+  detail::unpark_on(*loop_, *f, Wake::ready, false);
+}
+
+void FdWatch::wake_all() noexcept {
+  wake_reader();
   readers_.notify_all();
   writers_.notify_all();
   either_.notify_all();
@@ -95,17 +107,21 @@ void FdWatch::on_ready(void* owner, int events) noexcept {
   }
   if (self->edge_) self->ready_ |= events & (Poller::kRead | Poller::kWrite);
   if (events & Poller::kHangUp) self->hung_up_ = true;
-  if (events & Poller::kRead) self->readers_.notify_all();
-  if (events & Poller::kWrite) self->writers_.notify_all();
-  // A wait on both learns which fired: each such waiter's data is its bits.
-  while (void* fired = self->either_.front_data()) {
-    *static_cast<int*>(fired) |= events & (Poller::kRead | Poller::kWrite);
-    self->either_.notify_one();
+  if (events & Poller::kRead) self->wake_reader();
+  if (self->list_waits_ != 0) {
+    if (events & Poller::kRead) self->readers_.notify_all();
+    if (events & Poller::kWrite) self->writers_.notify_all();
+    // A wait on both learns which fired: each such waiter's data is its bits.
+    while (void* fired = self->either_.front_data()) {
+      *static_cast<int*>(fired) |= events & (Poller::kRead | Poller::kWrite);
+      self->either_.notify_one();
+    }
   }
   // The watch stays armed after its waiters leave (a socket usually waits
   // again right away, and re-arming costs libev work); it is disarmed here,
   // when an event finds nobody waiting for it.
-  if ((events & self->armed_ & ~self->wanted()) != 0) self->update();
+  const int armed = events & self->armed_;  // none in edge mode
+  if (armed != 0 && (armed & ~self->wanted()) != 0) self->update();
 }
 
 int FdWatch::wanted() const noexcept {
@@ -133,12 +149,14 @@ FdWake FdWatch::wait(FdEvents wanted, const Deadline& d) noexcept {
   }
   const bool read = (events & Poller::kRead) != 0;
   const bool write = (events & Poller::kWrite) != 0;
+  if (read && !write && want_read_ == 0) return wait_alone_for_read(d);
   WaitList& list = !write ? readers_ : !read ? writers_ : either_;
   const WaitKind kind = !write ? WaitKind::fd_read : !read ? WaitKind::fd_write : WaitKind::fd_io;
   want_read_ += read;
   want_write_ += write;
+  ++list_waits_;
   const unsigned bad_fd_reports = bad_fd_reports_;
-  if ((armed_ & events) != events) update();
+  if (!edge_ && (armed_ & events) != events) update();
   // A one-event wait is woken by its event only; a wait on both learns from
   // on_ready which fired, and waits again (keeping its turn) after a wake-up
   // passed on to it that carried none (see WaitList).
@@ -150,11 +168,39 @@ FdWake FdWatch::wait(FdEvents wanted, const Deadline& d) noexcept {
   }
   want_read_ -= read;  // stays armed: see on_ready
   want_write_ -= write;
+  --list_waits_;
   r.closed = closed_;
   r.bad_fd = bad_fd_reports_ != bad_fd_reports;
   if (r.wake == Wake::ready && !r.closed && !r.bad_fd) {
     r.fired = fd_events(fired & events);
     ready_ &= ~(fired & events);  // taken (edge mode)
+  }
+  return r;
+}
+
+// No WaitList: the wake-up (wake_reader) touches the watch and the fiber, not
+// a node on the reader's stack. Nobody is passed a wake-up that a reader
+// parked here took and then lost to its deadline or a kill, unlike in a
+// WaitList: every wake-up of readers wakes all of them, and in edge mode the
+// readiness stays in ready_ until a wait returns with it.
+FdWake FdWatch::wait_alone_for_read(const Deadline& d) noexcept {
+  FdWake r;
+  ++want_read_;
+  const unsigned bad_fd_reports = bad_fd_reports_;
+  if (!edge_ && (armed_ & Poller::kRead) == 0) update();
+  if (bad_fd_reports_ == bad_fd_reports) {
+    detail::Fiber* self = detail::running_tasklet();
+    reader_ = self;
+    r.wake = self != nullptr ? detail::park_on(*loop_, *self, d, WaitKind::fd_read, wait_on_number(fd_))
+                             : park(d);  // reports the call outside a tasklet
+    if (reader_ == self) reader_ = nullptr;  // not woken by wake_reader: timed out or killed
+  }
+  --want_read_;  // stays armed: see on_ready
+  r.closed = closed_;
+  r.bad_fd = bad_fd_reports_ != bad_fd_reports;
+  if (r.wake == Wake::ready && !r.closed && !r.bad_fd) {
+    r.fired = FdEvents::read;
+    ready_ &= ~Poller::kRead;  // taken (edge mode)
   }
   return r;
 }
@@ -171,9 +217,7 @@ void FdWatch::close() noexcept {
     io_ = nullptr;
   }
   update();
-  readers_.notify_all();
-  writers_.notify_all();
-  either_.notify_all();
+  wake_all();
 }
 
 void wait_fd(int fd, bool write, Timeout t) {

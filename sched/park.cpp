@@ -64,14 +64,15 @@ Fiber& current_fiber(std::string_view what) {
 }
 
 Deadline Deadline::from(Timeout t) {
-  const Fiber& f = current_fiber("a blocking call");
+  const Fiber* running = detail::running_tasklet();
+  const Fiber& f = running != nullptr ? *running : current_fiber("a blocking call");
   const std::int64_t scope = f.scope_deadline;
   if (t.kind() != Timeout::Kind::after) {
     return Deadline(scope, f.scope_span, scope != detail::kNever);
   }
   const std::int64_t span = t.duration().count();
   const std::int64_t own = saturating_add(detail::clock_ns(), span);
-  if (own <= scope) return Deadline(own, span, false);
+  if (own <= scope) return Deadline(own, span, false, span >= kFreshSpanNs);
   return Deadline(scope, f.scope_span, true);
 }
 

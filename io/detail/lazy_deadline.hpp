@@ -3,6 +3,8 @@
 // park: most socket calls never park (optimistic IO), and those that park
 // several times (read_exactly, write_all, read_line) share one deadline.
 
+#include <new>
+
 #include "weft/sched/park.hpp"
 #include "weft/sched/timeout.hpp"
 
@@ -15,7 +17,7 @@ class LazyDeadline {
   // The deadline, resolved on first use. Must be called in a tasklet.
   const Deadline& get() {
     if (!resolved_) {
-      deadline_ = Deadline::from(timeout_);
+      ::new (static_cast<void*>(&deadline_)) Deadline(Deadline::from(timeout_));
       resolved_ = true;
     }
     return deadline_;
@@ -23,8 +25,10 @@ class LazyDeadline {
 
  private:
   Timeout timeout_;
-  Deadline deadline_ = Deadline::never();
   bool resolved_ = false;
+  union {
+    Deadline deadline_;  // made by the first get() (not before: most calls never park)
+  };
 };
 
 }  // namespace weft::detail

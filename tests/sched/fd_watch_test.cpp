@@ -1,4 +1,5 @@
 #include <fcntl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -244,6 +245,67 @@ TEST_CASE("FdWatch::wait reports a timeout, a kill, a close and a bad fd as outc
     CHECK(got.bad_fd);
     CHECK_FALSE(got.closed);
     CHECK(got.fired == FdEvents::none);
+  });
+}
+
+TEST_CASE("readers of one watch: the first waits alone, those behind it wait in line; all are woken") {
+  run([] {
+    Pipe p;
+    FdWatch watch(p.r);
+    // The first reader times out and the watch takes the next one as before.
+    CHECK_THROWS_AS(watch.wait_readable(0.01), TimeoutError);
+    CHECK(watch.waiting_readers() == 0);
+    int woken = 0;
+    auto first = Tasklet::spawn([&] { woken += watch.wait_readable(5.0) ? 1 : 0; });
+    auto second = Tasklet::spawn([&] { woken += watch.wait_readable(5.0) ? 1 : 0; });
+    auto victim = Tasklet::spawn([&] { watch.wait_readable(5.0); });
+    while (watch.waiting_readers() < 3) Tasklet::yield_();
+    victim.kill();  // leaves the line without taking anybody's wake-up
+    CHECK(watch.waiting_readers() == 2);
+    REQUIRE(::write(p.w, "x", 1) == 1);
+    first.join(1.0);
+    second.join(1.0);
+    CHECK(woken == 2);
+    // The first reader killed while others wait behind it: they still get the data.
+    char c;
+    REQUIRE(::read(p.r, &c, 1) == 1);
+    auto head = Tasklet::spawn([&] { watch.wait_readable(5.0); });
+    auto behind = Tasklet::spawn([&] { woken += watch.wait_readable(5.0) ? 1 : 0; });
+    while (watch.waiting_readers() < 2) Tasklet::yield_();
+    head.kill();
+    CHECK(watch.waiting_readers() == 1);
+    REQUIRE(::write(p.w, "y", 1) == 1);
+    behind.join(1.0);
+    CHECK(woken == 3);
+  });
+}
+
+TEST_CASE("edge mode: readiness that arrives for a reader killed before it ran is kept for the next wait") {
+  run([] {
+    int sv[2];
+    REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv) == 0);
+    {
+      FdWatch watch(sv[0], weft::Readiness::edge);
+      REQUIRE(watch.edge_triggered());
+      auto reader = Tasklet::spawn([&] { watch.wait_readable(5.0); });
+      while (watch.waiting_readers() < 1) Tasklet::yield_();
+      REQUIRE(::write(sv[1], "x", 1) == 1);
+      // The loop polls and wakes the reader (it leaves the watch's waiters);
+      // this tasklet, queued before it, kills it before it runs.
+      auto killer = Tasklet::spawn([&] {
+        while (watch.waiting_readers() != 0) Tasklet::yield_();
+        CHECK_FALSE(reader.has_finished());
+        reader.kill();
+      });
+      killer.join(1.0);
+      CHECK(reader.has_finished());
+      auto start = weft::now();
+      CHECK(watch.wait_readable(1.0));  // the edge was not lost
+      CHECK(since(start) < 0.5);
+      watch.close();
+    }
+    ::close(sv[0]);
+    ::close(sv[1]);
   });
 }
 
