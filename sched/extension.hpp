@@ -189,8 +189,7 @@ void on_park_deadline(TimerNode& n) noexcept;
 bool deadline_pending(const TimerNode& n) noexcept;
 
 // What park_on and rest_on do before the fiber waits: a pending kill ends the
-// wait (Wake::killed), a deadline already passed too (Wake::timed_out; not
-// read from the clock for a deadline just made, see Deadline::take_fresh);
+// wait (Wake::killed), a deadline already passed too (Wake::timed_out);
 // otherwise the deadline is armed and Wake::none says wait.
 //
 // The fiber's timer is lazy: a wait that ends before its deadline leaves it
@@ -206,7 +205,7 @@ inline Wake begin_wait(Loop& loop, Fiber& self, const Deadline& d) noexcept {
   self.park_deadline = d.ns();
   self.parked_at = loop.coarse_now();
   if (!d.is_never()) {
-    if (!d.take_fresh() && d.ns() <= clock_ns()) return Wake::timed_out;
+    if (d.ns() <= clock_ns()) return Wake::timed_out;
     if (!self.timer.armed() || self.timer.deadline > d.ns()) {
       self.timer.fire = on_park_deadline;
       loop.timers().arm(self.timer, d.ns());

@@ -72,7 +72,7 @@ Deadline Deadline::from(Timeout t) {
   }
   const std::int64_t span = t.duration().count();
   const std::int64_t own = saturating_add(detail::clock_ns(), span);
-  if (own <= scope) return Deadline(own, span, false, span >= kFreshSpanNs);
+  if (own <= scope) return Deadline(own, span, false);
   return Deadline(scope, f.scope_span, true);
 }
 

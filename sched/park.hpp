@@ -82,33 +82,20 @@ class Deadline {
   bool from_scope() const noexcept { return from_scope_; }
   // The relative length the deadline was made from (for messages), ns.
   std::int64_t span_ns() const noexcept { return span_; }
-  // True once, for a deadline from() has just made from a clock reading and
-  // a timeout of at least kFreshSpanNs: the first park with it knows that it
-  // has not passed without reading the clock again (a socket read that parks
-  // thus reads it once, not twice). Were the deadline kept and that first
-  // park come after it passed, the park would time out at the loop's next
-  // poll instead of at once.
-  bool take_fresh() const noexcept {
-    const bool fresh = fresh_;
-    fresh_ = false;
-    return fresh;
-  }
-  static constexpr std::int64_t kFreshSpanNs = 1'000'000;
 
  private:
-  Deadline(std::int64_t ns, std::int64_t span, bool scope, bool fresh = false) noexcept
-      : ns_(ns), span_(span), from_scope_(scope), fresh_(fresh) {}
+  Deadline(std::int64_t ns, std::int64_t span, bool scope) noexcept
+      : ns_(ns), span_(span), from_scope_(scope) {}
   std::int64_t ns_;
   std::int64_t span_;
   bool from_scope_;
-  mutable bool fresh_;  // see take_fresh()
 };
 
 // Parks the current tasklet until unpark() or the deadline. Never throws; the
 // caller turns the reason into an exception (see check_wake). A pending kill is
 // delivered at once (Wake::killed) without parking; an already-passed deadline
-// returns Wake::timed_out without parking (but see Deadline::take_fresh).
-// `kind` and `on` say what it waits on (see WaitKind). Must be called in a tasklet.
+// returns Wake::timed_out without parking. `kind` and `on` say what it waits
+// on (see WaitKind). Must be called in a tasklet.
 Wake park(const Deadline& d, WaitKind kind = WaitKind::other, const void* on = nullptr) noexcept;
 
 // Makes a parked fiber runnable with reason `why` (appended to the run queue,

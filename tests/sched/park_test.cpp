@@ -48,27 +48,6 @@ TEST_CASE("park ends with the reason: ready (unpark), timed out (deadline), kill
   });
 }
 
-TEST_CASE("a deadline just made from a timeout spares its first park a clock reading, once") {
-  run([] {
-    const Deadline d = Deadline::from(10.0);
-    CHECK(d.take_fresh());
-    CHECK_FALSE(d.take_fresh());
-    CHECK_FALSE(Deadline::from(0.0005).take_fresh());  // shorter than kFreshSpanNs
-    CHECK_FALSE(Deadline::never().take_fresh());
-    {
-      weft::DeadlineScope scope(0.5);  // bound by the scope, not made now
-      CHECK_FALSE(Deadline::from(10.0).take_fresh());
-    }
-    // A deadline that passed is seen at once by every park after the first.
-    const Deadline soon = Deadline::from(0.002);
-    WaitList list;
-    CHECK(list.wait(soon) == Wake::timed_out);  // the first park: timed out by its timer
-    const auto start = weft::now();
-    CHECK(list.wait(soon) == Wake::timed_out);  // passed: no park at all
-    CHECK(since(start) < 0.001);
-  });
-}
-
 TEST_CASE("unpark with `first` puts the tasklet at the head of the run queue") {
   run_virtual([] {
     std::string order;
