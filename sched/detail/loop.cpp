@@ -306,7 +306,7 @@ void Loop::rest_current() noexcept {
 void Loop::release_stack(Fiber& f) noexcept {
   if (f.stack.base != nullptr) {
     stacks_.release(f.stack);
-    f.stack = Stack{};
+    f.stack.base = nullptr;  // (the other fields are read only with a base)
     f.canary = nullptr;
   }
 }

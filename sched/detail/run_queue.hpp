@@ -117,6 +117,16 @@ class RunQueue {
   void promote_random(std::uint64_t r) noexcept;
   static constexpr std::size_t kShuffleWindow = 8;
 
+  // f, queued, becomes the next to run: remove(f) then push_front(f), without
+  // counting it out and in. (At the ring's head it still moves to next_,
+  // which a seeded order's shuffle leaves alone.)
+  void move_to_front(Fiber& f) noexcept {
+    if (&f == next_) return;
+    buf_[f.rq_slot & (cap_ - 1)] = nullptr;
+    if (f.rq_slot == head_) ++head_;
+    if (next_ != nullptr) ring_push_front(*next_);
+    next_ = &f;
+  }
   // Precondition: f is queued. A fiber at the ring's head (a join of the
   // oldest spawned tasklet) leaves no tombstone: the head moves past it.
   void remove(Fiber& f) noexcept {

@@ -259,6 +259,25 @@ TEST_CASE("a join on a tasklet that has not started runs it next; its joiner run
   });
 }
 
+TEST_CASE("under a seed, a join on the oldest not-started tasklet still runs it next") {
+  // The joined tasklet is the run queue's head already: it must still move to
+  // the slot a seeded order's shuffle leaves alone.
+  for (std::uint64_t seed = 1; seed <= 20; ++seed) {
+    std::string order;
+    weft::DispatchOptions options;
+    options.schedule_seed = seed;
+    run_virtual([&] {
+      std::vector<Tasklet> others;
+      auto a = Tasklet::spawn([&] { order += 'a'; });
+      for (char c = 'b'; c < 'h'; ++c) others.push_back(Tasklet::spawn([&order, c] { order += c; }));
+      a.join();
+      order += 'J';
+      CHECK(order == "aJ");
+      for (auto& t : others) Tasklet::join(t);
+    }, options);
+  }
+}
+
 TEST_CASE("spawn alone keeps spawn order: a tasklet runs when its spawner yields, in order") {
   run_virtual([] {
     std::string order;
