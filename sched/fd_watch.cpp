@@ -169,13 +169,19 @@ FdWake FdWatch::wait(FdEvents wanted, const Deadline& d) noexcept {
   want_read_ -= read;  // stays armed: see on_ready
   want_write_ -= write;
   --list_waits_;
+  end_wait(r, bad_fd_reports, fired & events);
+  return r;
+}
+
+// What a wait that parked returns: closed, a bad fd, or (woken ready) the
+// events that fired, which it takes from ready_ (edge mode).
+inline void FdWatch::end_wait(FdWake& r, unsigned bad_fd_reports, int fired) noexcept {
   r.closed = closed_;
   r.bad_fd = bad_fd_reports_ != bad_fd_reports;
   if (r.wake == Wake::ready && !r.closed && !r.bad_fd) {
-    r.fired = fd_events(fired & events);
-    ready_ &= ~(fired & events);  // taken (edge mode)
+    r.fired = fd_events(fired);
+    ready_ &= ~fired;
   }
-  return r;
 }
 
 // No WaitList: the wake-up (wake_reader) touches the watch and the fiber, not
@@ -196,12 +202,7 @@ FdWake FdWatch::wait_alone_for_read(const Deadline& d) noexcept {
     if (reader_ == self) reader_ = nullptr;  // not woken by wake_reader: timed out or killed
   }
   --want_read_;  // stays armed: see on_ready
-  r.closed = closed_;
-  r.bad_fd = bad_fd_reports_ != bad_fd_reports;
-  if (r.wake == Wake::ready && !r.closed && !r.bad_fd) {
-    r.fired = FdEvents::read;
-    ready_ &= ~Poller::kRead;  // taken (edge mode)
-  }
+  end_wait(r, bad_fd_reports, Poller::kRead);
   return r;
 }
 

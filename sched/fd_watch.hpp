@@ -126,6 +126,7 @@ class alignas(64) FdWatch {
   // Wakes the reader parked in reader_, if any.
   void wake_reader() noexcept;
   void wake_all() noexcept;
+  void end_wait(FdWake& r, unsigned bad_fd_reports, int fired) noexcept;
 
   // The first cache line holds what a read wait and a wake-up touch (the
   // class is aligned to it): with thousands of connections the watch has left
