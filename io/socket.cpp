@@ -193,18 +193,9 @@ FdWake Socket::await(Op op, LazyDeadline& d) {
   return watch_->wait(write ? FdEvents::write : FdEvents::read, d.get());
 }
 
-namespace {
-
-// Whether a wait ended with readiness: Socket::check_wake has nothing to throw.
-inline bool woke_ready(const FdWake& r) noexcept {
-  return r.wake == Wake::ready && !r.closed && !r.bad_fd;
-}
-
-}  // namespace
-
 void Socket::park(Op op, LazyDeadline& d, std::string_view target) {
   const FdWake w = await(op, d);
-  if (!woke_ready(w)) check_wake(op, w, d, target);
+  if (!w.ready()) check_wake(op, w, d, target);
 }
 
 void Socket::check_wake(Op op, const FdWake& r, LazyDeadline& d, std::string_view target) const {
@@ -295,9 +286,14 @@ long Socket::read_nowait(void* buf, std::size_t n) {
   take_turn();  // before the read: a kill while giving way loses no data
   const ssize_t r = ::read(fd_, buf, n);
   if (__builtin_expect(r < 0, 0)) return read_failed(buf, n);
+  return took(r, n);
+}
+
+// A read of n bytes returned r >= 0: a short one drained the socket.
+inline long Socket::took(long r, std::size_t n) noexcept {
   drained_ = r > 0 && static_cast<std::size_t>(r) < n;
   got_data_ |= r > 0;
-  return static_cast<long>(r);
+  return r;
 }
 
 long Socket::read_failed(void* buf, std::size_t n) {
@@ -307,11 +303,7 @@ long Socket::read_failed(void* buf, std::size_t n) {
     if (err == EAGAIN || err == EWOULDBLOCK) return -1;
     if (err != EINTR) throw_errno(Op::read, err);
     const ssize_t r = ::read(fd_, buf, n);
-    if (r >= 0) {
-      drained_ = r > 0 && static_cast<std::size_t>(r) < n;
-      got_data_ |= r > 0;
-      return static_cast<long>(r);
-    }
+    if (r >= 0) return took(r, n);
   }
 }
 
@@ -329,7 +321,7 @@ std::size_t Socket::read(void* buf, std::size_t n, LazyDeadline& d) {
       const long r = read_nowait(buf, n);  // the skipped attempt: data may be there after all
       if (r >= 0) return static_cast<std::size_t>(r);
     }
-    if (!woke_ready(w)) check_wake(Op::read, w, d);
+    if (!w.ready()) check_wake(Op::read, w, d);
   }
   for (;;) {
     const long r = read_nowait(buf, n);

@@ -200,6 +200,7 @@ class Socket {
   // read_nowait's system call failed (errno says why): retries after EINTR,
   // -1 for EAGAIN, throws for the rest.
   long read_failed(void* buf, std::size_t n);
+  long took(long r, std::size_t n) noexcept;  // a read returned r >= 0
   std::size_t read(void* buf, std::size_t n, detail::LazyDeadline& d);
   std::size_t write(const void* data, std::size_t n, detail::LazyDeadline& d);
   void read_exactly(void* buf, std::size_t n, detail::LazyDeadline& d, const char* what);

@@ -178,7 +178,7 @@ FdWake FdWatch::wait(FdEvents wanted, const Deadline& d) noexcept {
 inline void FdWatch::end_wait(FdWake& r, unsigned bad_fd_reports, int fired) noexcept {
   r.closed = closed_;
   r.bad_fd = bad_fd_reports_ != bad_fd_reports;
-  if (r.wake == Wake::ready && !r.closed && !r.bad_fd) {
+  if (r.ready()) {
     r.fired = fd_events(fired);
     ready_ &= ~fired;
   }

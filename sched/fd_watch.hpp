@@ -46,6 +46,8 @@ struct FdWake {
   // The fd is not an open file descriptor (closed behind the watch's back
   // before the wait, or reported so by the poller): the wait ended at once.
   bool bad_fd = false;
+  // Woken by readiness: nothing for check_wake to report.
+  bool ready() const noexcept { return wake == Wake::ready && !closed && !bad_fd; }
 };
 
 // How an FdWatch learns of readiness.
