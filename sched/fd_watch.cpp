@@ -51,7 +51,8 @@ FdWatch::FdWatch(int fd, Readiness mode)
   if (edge_) {
     try {
       io_ = loop_->poller().io_create_edge(fd_, &FdWatch::on_ready, this);
-      return;  // nullptr: not an open fd, which every wait reports
+      unwatched_ = io_ == nullptr;  // not an open fd, which every wait reports
+      return;
     } catch (const std::system_error& e) {
       // A regular file (EPERM) cannot be in an epoll set: libev's level watch
       // treats it as always ready.
@@ -84,15 +85,7 @@ void FdWatch::report_bad_fd() noexcept {
   wake_all();
 }
 
-inline void FdWatch::wake_reader() noexcept {
-  detail::Fiber* f = reader_;
-  if (f == nullptr) return;
-  reader_ = nullptr;  // tells the reader it was woken (wait_alone_for_read)
-  detail::unpark_on(*loop_, *f, Wake::ready, false);
-}
-
 void FdWatch::wake_all() noexcept {
-  wake_reader();
   readers_.notify_all();
   writers_.notify_all();
   either_.notify_all();
@@ -107,9 +100,8 @@ void FdWatch::on_ready(void* owner, int events) noexcept {
   }
   if (self->edge_) self->ready_ |= events & (Poller::kRead | Poller::kWrite);
   if (events & Poller::kHangUp) self->hung_up_ = true;
-  if (events & Poller::kRead) self->wake_reader();
-  if (self->list_waits_ != 0) {
-    if (events & Poller::kRead) self->readers_.notify_all();
+  if (events & Poller::kRead) self->readers_.notify_all();
+  if (self->want_write_ != 0) {  // (a wait on both counts there too)
     if (events & Poller::kWrite) self->writers_.notify_all();
     // A wait on both learns which fired: each such waiter's data is its bits.
     while (void* fired = self->either_.front_data()) {
@@ -137,7 +129,7 @@ FdWake FdWatch::wait(FdEvents wanted, const Deadline& d) noexcept {
   const int events = poller_events(wanted);
   if (events == 0) return r;
   if (edge_) {
-    if (io_ == nullptr) {
+    if (unwatched_) {
       r.bad_fd = true;
       return r;
     }
@@ -149,26 +141,30 @@ FdWake FdWatch::wait(FdEvents wanted, const Deadline& d) noexcept {
   }
   const bool read = (events & Poller::kRead) != 0;
   const bool write = (events & Poller::kWrite) != 0;
-  if (read && !write && want_read_ == 0) return wait_alone_for_read(d);
-  WaitList& list = !write ? readers_ : !read ? writers_ : either_;
-  const WaitKind kind = !write ? WaitKind::fd_read : !read ? WaitKind::fd_write : WaitKind::fd_io;
   want_read_ += read;
   want_write_ += write;
-  ++list_waits_;
   const unsigned bad_fd_reports = bad_fd_reports_;
   if (!edge_ && (armed_ & events) != events) update();
   // A one-event wait is woken by its event only; a wait on both learns from
   // on_ready which fired, and waits again (keeping its turn) after a wake-up
   // passed on to it that carried none (see WaitList).
-  int fired = read && write ? 0 : events;
-  WaitList::Place place;
-  while (bad_fd_reports_ == bad_fd_reports) {
-    r.wake = list.wait(d, place, &fired, kind, wait_on_number(fd_));
-    if (r.wake != Wake::ready || fired != 0 || closed_) break;
+  int fired = events;
+  if (bad_fd_reports_ != bad_fd_reports) {
+    // update() found the fd not open: nothing to wait for
+  } else if (!write) {
+    r.wake = readers_.wait(d, WaitKind::fd_read, wait_on_number(fd_));
+  } else if (!read) {
+    r.wake = writers_.wait(d, WaitKind::fd_write, wait_on_number(fd_));
+  } else {
+    fired = 0;
+    WaitList::Place place;
+    do {
+      r.wake = either_.wait(d, place, &fired, WaitKind::fd_io, wait_on_number(fd_));
+    } while (r.wake == Wake::ready && fired == 0 && !closed_ &&
+             bad_fd_reports_ == bad_fd_reports);
   }
   want_read_ -= read;  // stays armed: see on_ready
   want_write_ -= write;
-  --list_waits_;
   end_wait(r, bad_fd_reports, fired & events);
   return r;
 }
@@ -182,28 +178,6 @@ inline void FdWatch::end_wait(FdWake& r, unsigned bad_fd_reports, int fired) noe
     r.fired = fd_events(fired);
     ready_ &= ~fired;
   }
-}
-
-// No WaitList: the wake-up (wake_reader) touches the watch and the fiber, not
-// a node on the reader's stack. Nobody is passed a wake-up that a reader
-// parked here took and then lost to its deadline or a kill, unlike in a
-// WaitList: every wake-up of readers wakes all of them, and in edge mode the
-// readiness stays in ready_ until a wait returns with it.
-FdWake FdWatch::wait_alone_for_read(const Deadline& d) noexcept {
-  FdWake r;
-  ++want_read_;
-  const unsigned bad_fd_reports = bad_fd_reports_;
-  if (!edge_ && (armed_ & Poller::kRead) == 0) update();
-  if (bad_fd_reports_ == bad_fd_reports) {
-    detail::Fiber* self = detail::running_tasklet();
-    reader_ = self;
-    r.wake = self != nullptr ? detail::park_on(*loop_, *self, d, WaitKind::fd_read, wait_on_number(fd_))
-                             : park(d);  // reports the call outside a tasklet
-    if (reader_ == self) reader_ = nullptr;  // not woken by wake_reader: timed out or killed
-  }
-  --want_read_;  // stays armed: see on_ready
-  end_wait(r, bad_fd_reports, Poller::kRead);
-  return r;
 }
 
 bool FdWatch::wait_readable(Timeout t) { return wait_one(*this, FdEvents::read, t); }

@@ -8,6 +8,7 @@
 #include <cstddef>
 
 #include "weft/sched/park.hpp"
+#include "weft/sched/broadcast_list.hpp"
 #include "weft/sched/timeout.hpp"
 #include "weft/sched/wait_list.hpp"
 
@@ -112,9 +113,7 @@ class alignas(64) FdWatch {
   bool edge_triggered() const noexcept { return edge_; }
   int fd() const noexcept { return fd_; }
   // Tasklets parked for reading / writing (a wait on both counts in each).
-  std::size_t waiting_readers() const noexcept {
-    return (reader_ != nullptr ? 1 : 0) + readers_.size() + either_.size();
-  }
+  std::size_t waiting_readers() const noexcept { return readers_.size() + either_.size(); }
   std::size_t waiting_writers() const noexcept { return writers_.size() + either_.size(); }
 
  private:
@@ -122,32 +121,27 @@ class alignas(64) FdWatch {
   void report_bad_fd() noexcept;
   int wanted() const noexcept;
   static void on_ready(void* owner, int events) noexcept;
-  // A read wait when nobody else waits to read (the common case: a socket's
-  // one reader): it parks in reader_ instead of a WaitList.
-  FdWake wait_alone_for_read(const Deadline& d) noexcept;
-  // Wakes the reader parked in reader_, if any.
-  void wake_reader() noexcept;
   void wake_all() noexcept;
   void end_wait(FdWake& r, unsigned bad_fd_reports, int fired) noexcept;
 
   // The first cache line holds what a read wait and a wake-up touch (the
   // class is aligned to it): with thousands of connections the watch has left
-  // the cache between two wake-ups, and the lists after it stay untouched
-  // while they are empty (list_waits_).
-  detail::Fiber* reader_ = nullptr;  // parked by wait_alone_for_read (see wake_reader)
-  void* io_ = nullptr;  // the poller's watch, created with the FdWatch
+  // the cache between two wake-ups. A socket's one reader waits in readers_
+  // itself (see BroadcastList); writers_ and either_ stay untouched while
+  // nobody waits to write (want_write_).
+  BroadcastList readers_;  // waits on reading only
   int fd_;
   int ready_ = 0;  // edge mode: readiness that arrived and no wait has taken yet
-  unsigned want_read_ = 0;   // waits on reading (reader_, readers_ and either_)
+  unsigned want_read_ = 0;   // waits on reading (readers_ and either_)
   unsigned want_write_ = 0;  // waits on writing (writers_ and either_)
-  unsigned list_waits_ = 0;  // waits parked in readers_, writers_ or either_
   unsigned bad_fd_reports_ = 0;  // times the poller found the fd not open (waits compare)
   int armed_ = 0;  // events the poller watches (may outlast the waiters, see on_ready)
   bool edge_;
   bool closed_ = false;
   bool hung_up_ = false;  // edge mode: see hung_up()
+  bool unwatched_ = false;  // edge mode: the poller has no watch (io_ is null)
+  void* io_ = nullptr;  // the poller's watch, created with the FdWatch
   detail::Loop* loop_;
-  WaitList readers_;
   WaitList writers_;
   WaitList either_;  // waits on both; each waiter's data is its fired bits (see on_ready)
 };

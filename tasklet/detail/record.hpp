@@ -11,8 +11,8 @@
 #include <string>
 #include <typeinfo>
 
+#include "weft/sched/broadcast_list.hpp"
 #include "weft/sched/extension.hpp"
-#include "weft/sched/wait_list.hpp"
 #include "weft/tasklet/detail/spawn.hpp"
 
 namespace weft::detail {
@@ -41,13 +41,10 @@ struct TaskletRecord : Fiber {
   TaskletRecord* last_child = nullptr;
   TaskletRecord* next_sibling = nullptr;
   TaskletRecord* prev_sibling = nullptr;
-  // Who waits for it to finish. The first joiner, while nobody else waits,
-  // parks on the record itself (`joiner`): most tasklets have one joiner at a
-  // time, and that costs no wait-list node. Any other joiner (and TaskGroup)
-  // waits in `joiners`, behind it. finish() wakes `joiner` first (it runs
-  // next), then `joiners` in order.
-  Fiber* joiner = nullptr;
-  WaitList joiners;
+  // Who waits for it to finish (joiners, TaskGroup). finish() wakes them
+  // all, the oldest first (it runs next). Most tasklets have one joiner at a
+  // time, which waits in the list itself (see BroadcastList).
+  BroadcastList joiners;
   std::exception_ptr error;   // set when it failed (TaskletExit included)
   std::size_t mailbox_limit = 0;
 };

@@ -50,12 +50,7 @@ void finish(TaskletRecord& r) noexcept {
   detach_from_tree(r);
   if (__builtin_expect(r.is_main, 0)) main_finished();
   // The first joiner runs next (see run_next); any others in queue order.
-  if (Fiber* j = std::exchange(r.joiner, nullptr)) {
-    unpark_on(*r.loop, *j, Wake::ready, true);
-    if (!r.joiners.empty()) r.joiners.notify_all();
-  } else if (r.joiners.notify_one(true) && !r.joiners.empty()) {
-    r.joiners.notify_all();
-  }
+  r.joiners.notify_all(true);
 }
 
 void hook_run(Fiber& f) noexcept {
@@ -273,14 +268,7 @@ void JoinWait::wait(TaskletRecord& r) {
   }
   run_next(*r.loop, r);
   while (r.state != FiberState::finished) {
-    Wake w;
-    if (r.joiner == nullptr && r.joiners.empty()) {  // the only joiner: on the record
-      r.joiner = &self;
-      w = park_on(*r.loop, self, deadline_, WaitKind::join, &r);
-      if (r.joiner == &self) r.joiner = nullptr;  // timed out or killed (finish clears it)
-    } else {
-      w = r.joiners.wait(deadline_, WaitKind::join, &r);
-    }
+    const Wake w = r.joiners.wait(deadline_, WaitKind::join, &r);
     if (w != Wake::ready) check_wake(w, deadline_, "join of tasklet '" + name_of(r) + "'");
   }
 }
