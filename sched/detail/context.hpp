@@ -60,9 +60,14 @@ namespace weft::detail {
 
 // Saved state of a suspended execution context. Owned by whoever owns the
 // stack; valid while the context is suspended.
-// What every switch touches comes last, so that it shares a cache line with
-// the scheduler fields that follow a Context in a Fiber.
+// What every switch touches (fctx, eh_saved) comes first, so that a Fiber can
+// place it in the cache line of its own per-wake fields (see fiber.hpp); the
+// rest is read when a context is made or a sanitizer annotates a switch.
 struct Context {
+  void* fctx = nullptr;              // Boost.Context fcontext_t (the saved stack pointer)
+  bool eh_saved = false;             // eh_* hold state to restore when resumed
+  unsigned eh_uncaught = 0;          // saved __cxa_eh_globals::uncaughtExceptions
+  void* eh_caught = nullptr;         // saved __cxa_eh_globals::caughtExceptions
   const void* stack_bottom = nullptr;  // lowest address of the stack (ASan)
   std::size_t stack_size = 0;          // (ASan)
   // A process carries at most one of the two runtimes. The layout is the same
@@ -74,12 +79,8 @@ struct Context {
     // first switch away, never destroyed).
     void* tsan_fiber;
   };
-  void (*entry)(void*) = nullptr;      // first-run entry point (make_context)
-  void* arg = nullptr;
-  void* fctx = nullptr;              // Boost.Context fcontext_t (the saved stack pointer)
-  void* eh_caught = nullptr;         // saved __cxa_eh_globals::caughtExceptions
-  unsigned eh_uncaught = 0;          // saved __cxa_eh_globals::uncaughtExceptions
-  bool eh_saved = false;             // eh_* hold state to restore when resumed
+  // (The entry point and argument of a made context wait at the top of its
+  // stack until its first run: see make_context.)
 };
 
 // Prepares `c` to run entry(arg) on [stack_bottom, stack_bottom + size) the first
