@@ -161,12 +161,8 @@ inline EhGlobals* eh_globals() noexcept {
 #endif
 
 // How far below its frame's stack pointer jump() leaves the switch's own
-// frame (the red zone it steps over), for the unwinder (backtrace.cpp).
-#ifdef WEFT_JUMP_ASM
-inline constexpr std::size_t kSwitchRedZone = 128;
-#else
+// frame, for the unwinder (backtrace.cpp): nothing (see jump()).
 inline constexpr std::size_t kSwitchRedZone = 0;
-#endif
 
 inline fcontext::Transfer jump(void* to, void* data) noexcept {
 #ifdef WEFT_JUMP_ASM
@@ -174,16 +170,20 @@ inline fcontext::Transfer jump(void* to, void* data) noexcept {
   register void* rsi asm("rsi") = data;
   register void* rax asm("rax");
   register void* rdx asm("rdx");
-  // Below the red zone (128 bytes the compiler may use without moving rsp),
-  // push where to come back and jump; jump_fcontext saves the callee-saved
-  // registers (and the MXCSR/x87 control words), so everything else is clobbered.
+  // Push where to come back and jump, right below the stack pointer, as a
+  // call would: the red zone (the 128 bytes below it) holds nothing here,
+  // because GCC and Clang keep data there only in leaf functions, and every
+  // function that holds this jump also makes calls (switch_context:
+  // save_eh, switch_annotated; the others: context.cpp). Stepping over the
+  // red zone would put the switch's saved registers in two more cache lines
+  // of the stack, cold at each wake-up (docs/sched.md, "One wake-up's cost").
+  // jump_fcontext saves the callee-saved registers (and the MXCSR/x87
+  // control words), so everything else is clobbered.
   asm volatile(
-      "lea -128(%%rsp), %%rsp\n\t"
       "lea 1f(%%rip), %%rcx\n\t"
       "push %%rcx\n\t"
       "jmp *jump_fcontext@GOTPCREL(%%rip)\n"
       "1:\n\t" WEFT_JUMP_LANDING
-      "lea 128(%%rsp), %%rsp"
       : "=r"(rax), "=r"(rdx), "+r"(rdi), "+r"(rsi)
       :
       : "rcx", "r8", "r9", "r10", "r11", "memory", "cc", "xmm0", "xmm1", "xmm2", "xmm3",
