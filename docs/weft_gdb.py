@@ -13,7 +13,7 @@
 import gdb
 
 STATES = ["created", "runnable", "running", "parked", "finished"]
-RED_ZONE = 128  # what weft's switch steps over below its frame (context.hpp: kSwitchRedZone)
+RED_ZONE = 0  # what weft's switch leaves below its frame (context.hpp: kSwitchRedZone)
 # weft::WaitKind's enumerators in order (sched/park.hpp): a release build's
 # debug information may carry the type without them.
 WAIT_KINDS = ["other", "sleep", "join", "receive", "call", "send", "lock", "semaphore",

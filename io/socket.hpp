@@ -205,6 +205,9 @@ class Socket {
   std::size_t write(const void* data, std::size_t n, detail::LazyDeadline& d);
   void read_exactly(void* buf, std::size_t n, detail::LazyDeadline& d, const char* what);
   void write_all(const void* data, std::size_t n, detail::LazyDeadline& d);
+  // write_all(data, t) after its first attempt returned `first` (< 0: it
+  // failed, errno says why): the rest, under one deadline. Out of line.
+  [[gnu::noinline]] void write_rest(std::string_view data, long first, Timeout t);
   // Connects to `to` under d, which connect(host, port) shares across the
   // addresses it tries; a timeout names `target` (the endpoint when empty).
   static Socket connect(const Endpoint& to, detail::LazyDeadline& d, const SocketOptions& o,

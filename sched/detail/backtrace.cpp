@@ -120,7 +120,7 @@ __attribute__((no_sanitize_address)) std::size_t frames_of(const Context& c, Fra
   // What jump_fcontext left at the saved stack pointer (Boost.Context's
   // x86-64 System V layout): MXCSR and x87 control word, then r12, r13, r14,
   // r15, rbx, rbp and the return address; the stack pointer after the switch
-  // returns is 0x40 above it, plus the red zone jump() stepped over.
+  // returns is 0x40 above it, plus what jump() leaves below its frame (none).
   const auto* saved = static_cast<const std::uint64_t*>(c.fctx);
   unw_context_t uc;
   std::memset(&uc, 0, sizeof uc);

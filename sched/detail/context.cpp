@@ -104,11 +104,24 @@ void restore_eh(Context& self) noexcept {
 
 namespace {
 
+// What a made context runs first: kept at the top of its stack until then,
+// not in the Context, whose every byte is on a wake-up's path (fiber.hpp).
+struct Start {
+  void (*entry)(void*);
+  void* arg;
+};
+
+Start* start_of(const Context& c) noexcept {
+  auto* top = static_cast<char*>(const_cast<void*>(c.stack_bottom)) + c.stack_size;
+  return reinterpret_cast<Start*>(top) - 1;
+}
+
 void trampoline(fcontext::Transfer t) noexcept {
   Context& self = *static_cast<Switch*>(t.data)->to;
   if (annotated_switches()) finish_switch(self, t);
   on_resume(self, t);
-  self.entry(self.arg);
+  const Start start = *start_of(self);
+  start.entry(start.arg);
   std::abort();  // entry() ends with exit_context and never returns here
 }
 
@@ -125,7 +138,6 @@ namespace {
 
 void make_context(Context& c, void* stack_bottom, std::size_t size, void (*entry)(void*),
                   void* arg) noexcept {
-  c.fctx = fcontext::make_fcontext(static_cast<char*>(stack_bottom) + size, size, &trampoline);
   c.eh_caught = nullptr;
   c.eh_uncaught = 0;
   c.eh_saved = false;
@@ -133,8 +145,9 @@ void make_context(Context& c, void* stack_bottom, std::size_t size, void (*entry
   c.stack_size = size;
   c.asan_fake_stack = nullptr;
   if (annotated_switches()) make_tsan_fiber(c);
-  c.entry = entry;
-  c.arg = arg;
+  Start* start = start_of(c);
+  *start = Start{entry, arg};
+  c.fctx = fcontext::make_fcontext(start, size - sizeof(Start), &trampoline);
 }
 
 // Not instrumented by ASan: with detect_stack_use_after_return, an

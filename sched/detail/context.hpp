@@ -60,9 +60,14 @@ namespace weft::detail {
 
 // Saved state of a suspended execution context. Owned by whoever owns the
 // stack; valid while the context is suspended.
-// What every switch touches comes last, so that it shares a cache line with
-// the scheduler fields that follow a Context in a Fiber.
+// What every switch touches (fctx, eh_saved) comes first, so that a Fiber can
+// place it in the cache line of its own per-wake fields (see fiber.hpp); the
+// rest is read when a context is made or a sanitizer annotates a switch.
 struct Context {
+  void* fctx = nullptr;              // Boost.Context fcontext_t (the saved stack pointer)
+  bool eh_saved = false;             // eh_* hold state to restore when resumed
+  unsigned eh_uncaught = 0;          // saved __cxa_eh_globals::uncaughtExceptions
+  void* eh_caught = nullptr;         // saved __cxa_eh_globals::caughtExceptions
   const void* stack_bottom = nullptr;  // lowest address of the stack (ASan)
   std::size_t stack_size = 0;          // (ASan)
   // A process carries at most one of the two runtimes. The layout is the same
@@ -74,12 +79,8 @@ struct Context {
     // first switch away, never destroyed).
     void* tsan_fiber;
   };
-  void (*entry)(void*) = nullptr;      // first-run entry point (make_context)
-  void* arg = nullptr;
-  void* fctx = nullptr;              // Boost.Context fcontext_t (the saved stack pointer)
-  void* eh_caught = nullptr;         // saved __cxa_eh_globals::caughtExceptions
-  unsigned eh_uncaught = 0;          // saved __cxa_eh_globals::uncaughtExceptions
-  bool eh_saved = false;             // eh_* hold state to restore when resumed
+  // (The entry point and argument of a made context wait at the top of its
+  // stack until its first run: see make_context.)
 };
 
 // Prepares `c` to run entry(arg) on [stack_bottom, stack_bottom + size) the first
@@ -160,12 +161,8 @@ inline EhGlobals* eh_globals() noexcept {
 #endif
 
 // How far below its frame's stack pointer jump() leaves the switch's own
-// frame (the red zone it steps over), for the unwinder (backtrace.cpp).
-#ifdef WEFT_JUMP_ASM
-inline constexpr std::size_t kSwitchRedZone = 128;
-#else
+// frame, for the unwinder (backtrace.cpp): nothing (see jump()).
 inline constexpr std::size_t kSwitchRedZone = 0;
-#endif
 
 inline fcontext::Transfer jump(void* to, void* data) noexcept {
 #ifdef WEFT_JUMP_ASM
@@ -173,16 +170,20 @@ inline fcontext::Transfer jump(void* to, void* data) noexcept {
   register void* rsi asm("rsi") = data;
   register void* rax asm("rax");
   register void* rdx asm("rdx");
-  // Below the red zone (128 bytes the compiler may use without moving rsp),
-  // push where to come back and jump; jump_fcontext saves the callee-saved
-  // registers (and the MXCSR/x87 control words), so everything else is clobbered.
+  // Push where to come back and jump, right below the stack pointer, as a
+  // call would: the red zone (the 128 bytes below it) holds nothing here,
+  // because GCC and Clang keep data there only in leaf functions, and every
+  // function that holds this jump also makes calls (switch_context:
+  // save_eh, switch_annotated; the others: context.cpp). Stepping over the
+  // red zone would put the switch's saved registers in two more cache lines
+  // of the stack, cold at each wake-up (docs/sched.md, "One wake-up's cost").
+  // jump_fcontext saves the callee-saved registers (and the MXCSR/x87
+  // control words), so everything else is clobbered.
   asm volatile(
-      "lea -128(%%rsp), %%rsp\n\t"
       "lea 1f(%%rip), %%rcx\n\t"
       "push %%rcx\n\t"
       "jmp *jump_fcontext@GOTPCREL(%%rip)\n"
       "1:\n\t" WEFT_JUMP_LANDING
-      "lea 128(%%rsp), %%rsp"
       : "=r"(rax), "=r"(rdx), "+r"(rdi), "+r"(rsi)
       :
       : "rcx", "r8", "r9", "r10", "r11", "memory", "cc", "xmm0", "xmm1", "xmm2", "xmm3",

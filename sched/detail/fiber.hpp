@@ -40,37 +40,45 @@ struct TaskletExtension {
 };
 enum class TaskletSlot : unsigned { mailbox, locals, count };
 
-// Field order follows use: a message hop reads the target's context, state,
-// queue slot, timer index, deadline scope, loop and mailbox slot, so they sit
-// together in three cache lines (see docs/sched.md, "The message path"); the
-// rest comes after.
+// Field order follows use. What one wake-up of a parked fiber touches, from
+// its unpark to its next park, fills the first two cache lines (records are
+// 64-byte aligned: the tasklet layer's RecordPool). The first holds all that
+// unpark() touches: the context (its switch fields first; the rest of its 48
+// bytes is read only when it is made or a sanitizer annotates a switch),
+// state, wake, the kill flags and the queue slot. The second holds what the
+// fiber itself reads and writes until it parks again: the deadline scope,
+// the canary, the killer, and what a park writes and reads (parked_at,
+// park_deadline, the timer's index and deadline). The context comes first: a
+// switch passes &ctx, the fiber's own address. A message hop reads those
+// lines and the loop and mailbox slot (the third); see docs/sched.md, "One
+// wake-up's cost".
 struct Fiber {
   Context ctx;                    // saved registers/stack pointer while not running
   FiberState state = FiberState::created;
   Wake wake = Wake::none;         // why the last park ended
   bool kill_pending = false;      // TaskletExit to deliver at the next interruptible park
   bool uninterruptible = false;   // parked in a wait that a kill must not break
-  bool daemon = false;            // does not keep dispatch() running
-  bool is_tasklet = true;         // false for the loop's own (scheduler) context
-  std::uint8_t teardown_round = 0;  // last exit-time kill round that reached it
-  bool ending = false;            // its tasklet is finishing: its slots (ext) are going
   bool resting = false;           // parked without a stack: when woken, its body runs again from
                                   // its entry on a new stack (see rest_on)
   WaitKind wait_kind = WaitKind::other;  // while parked: what it waits on (see park())
-  std::uint32_t parked_at = 0;    // while parked: the loop's coarse clock when it parked
-                                  // (Loop::coarse_now; these two sit in what was padding)
+  bool daemon = false;            // does not keep dispatch() running
+  bool is_tasklet = true;         // false for the loop's own (scheduler) context
   union {
     std::size_t rq_slot = 0;      // position in the run queue while queued
     const void* wait_on;          // while parked (never queued then): what wait_kind names.
                                   // Shares the slot so the record does not grow.
   };
-  TimerNode timer;                // armed at or before park_deadline while parked with one; may
-                                  // stay armed after an earlier wake-up (re-used by the next park)
-  std::int64_t park_deadline = kNever;  // the current park's deadline (loop clock, ns)
+  std::uint32_t parked_at = 0;    // while parked: the loop's coarse clock when it parked
+                                  // (Loop::coarse_now)
+  std::uint8_t teardown_round = 0;  // last exit-time kill round that reached it
+  bool ending = false;            // its tasklet is finishing: its slots (ext) are going
   std::int64_t scope_deadline = kNever;  // innermost DeadlineScope (loop clock, ns)
-  Fiber* killer = nullptr;        // resumed next when this fiber parks or finishes after kill()
   const char* canary = nullptr;   // unguarded stacks: kCanaryBytes right below the stack
                                   // (nullptr: guarded); see Loop::check_stack
+  Fiber* killer = nullptr;        // resumed next when this fiber parks or finishes after kill()
+  std::int64_t park_deadline = kNever;  // the current park's deadline (loop clock, ns)
+  TimerNode timer;                // armed at or before park_deadline while parked with one; may
+                                  // stay armed after an earlier wake-up (re-used by the next park)
   Loop* loop = nullptr;           // the loop it belongs to (set by add_fiber)
   std::unique_ptr<TaskletExtension> ext[static_cast<unsigned>(TaskletSlot::count)];
   Fiber* live_next = nullptr;     // the loop's list of unfinished fibers
@@ -79,5 +87,10 @@ struct Fiber {
   std::size_t stack_request = 0;  // stack reserve asked for at spawn (0: the loop's default)
   Stack stack;                    // from its first run to its last switch
 };
+
+// A wake-up's fields (see above) stay in the first two lines.
+static_assert(offsetof(Fiber, ctx) == 0 && offsetof(Fiber, rq_slot) + 8 <= 64 &&
+                  offsetof(Fiber, timer) + offsetof(TimerNode, deadline) + 8 <= 128,
+              "a wake-up's fields of Fiber must fit its first two cache lines");
 
 }  // namespace weft::detail

@@ -11,6 +11,11 @@ namespace weft::detail {
 namespace {
 
 constexpr std::size_t kHeader = 16;  // a block's header: its chunk (or nullptr), padded
+// Records start on a cache line (their first line is all that one wake-up of
+// a tasklet reads of it: see sched/detail/fiber.hpp): blocks are whole lines,
+// each with its header in the last 16 bytes of the line before its record.
+constexpr std::size_t kLine = 64;
+constexpr std::size_t round_up(std::size_t n, std::size_t to) { return (n + to - 1) / to * to; }
 constexpr std::size_t kFirstChunk = std::size_t{64} << 10;
 constexpr std::size_t kHugeChunk = std::size_t{2} << 20;  // a transparent huge page
 
@@ -63,13 +68,13 @@ RecordPool::~RecordPool() {
 void RecordPool::unmap(Chunk& c) noexcept { ::munmap(&c, c.bytes); }
 
 void* RecordPool::allocate_unpooled(std::size_t size) {
-  auto* p = static_cast<char*>(::operator new(size + kHeader));
-  *reinterpret_cast<Chunk**>(p) = nullptr;
-  return p + kHeader;
+  auto* p = static_cast<char*>(::operator new(size + kLine, std::align_val_t{kLine}));
+  *reinterpret_cast<Chunk**>(p + kLine - kHeader) = nullptr;
+  return p + kLine;
 }
 
 void* RecordPool::allocate(std::size_t size) {
-  const std::size_t block = (size + kHeader + 15) / 16 * 16;
+  const std::size_t block = round_up(size + kHeader, kLine);
   if (block > kMaxBlock) return allocate_unpooled(size);
   const auto cls = static_cast<unsigned>(block / 16 - 1);
   Chunk* c = classes_[cls].avail;
@@ -100,7 +105,7 @@ RecordPool::Chunk* RecordPool::new_chunk(unsigned cls) {
   if (chunks_.size() == chunks_.capacity()) chunks_.reserve(std::max<std::size_t>(16, 2 * chunks_.size()));
   auto* mem = static_cast<char*>(map(bytes));
   auto* c = new (mem) Chunk{this, bytes, (cls + 1) * std::size_t{16}, 0, cls};
-  c->bump = mem + (sizeof(Chunk) + 15) / 16 * 16;
+  c->bump = mem + round_up(sizeof(Chunk) + kHeader, kLine) - kHeader;  // (mem: page-aligned)
   c->end = mem + bytes;
   chunks_.push_back(c);
   mapped_ += bytes;
@@ -132,7 +137,7 @@ void RecordPool::deallocate(void* p) noexcept {
   char* b = static_cast<char*>(p) - kHeader;
   Chunk* c = *reinterpret_cast<Chunk**>(b);
   if (c == nullptr) {
-    ::operator delete(b);
+    ::operator delete(static_cast<char*>(p) - kLine, std::align_val_t{kLine});
   } else if (c->pool == nullptr) {
     if (--c->live == 0) unmap(*c);
   } else {

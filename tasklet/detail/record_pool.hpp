@@ -9,7 +9,8 @@
 // the same burst takes a few hundred faults, and reuses freed records LIFO per
 // size class without a malloc call.
 //
-// Every block starts with a 16-byte header naming its chunk, so a record is
+// Every block starts with a 16-byte header naming its chunk (blocks are whole
+// cache lines, and what they hold starts on one: see record_pool.cpp), so a record is
 // freed without knowing its pool, even after the pool is gone (a handle kept
 // past dispatch()): the pool orphans chunks that still hold records, and the
 // last free in an orphaned chunk unmaps it. Chunks that become empty stay for
@@ -30,7 +31,7 @@ class RecordPool {
   RecordPool(const RecordPool&) = delete;
   RecordPool& operator=(const RecordPool&) = delete;
 
-  // A block of at least `size` bytes, aligned to 16. Throws std::bad_alloc.
+  // A block of at least `size` bytes, aligned to 64 (a cache line). Throws std::bad_alloc.
   void* allocate(std::size_t size);
   // A block from the C++ heap that deallocate() also takes (no pool at hand).
   static void* allocate_unpooled(std::size_t size);

@@ -1,3 +1,4 @@
+#include <array>
 #include <cstring>
 #include <cstdint>
 #include <vector>
@@ -65,7 +66,8 @@ TEST_CASE("blocks of every size class and bigger ones are aligned, distinct and 
   std::vector<void*> blocks;
   for (std::size_t size = 1; size <= weft::detail::RecordPool::kMaxBlock + 64; size += 24) {
     void* p = pool.allocate(size);
-    CHECK(reinterpret_cast<std::uintptr_t>(p) % 16 == 0);
+    // On a cache line: a record's first line is all one wake-up reads of it.
+    CHECK(reinterpret_cast<std::uintptr_t>(p) % 64 == 0);
     std::memset(p, 0xab, size);
     blocks.push_back(p);
   }
@@ -79,7 +81,20 @@ TEST_CASE("blocks of every size class and bigger ones are aligned, distinct and 
   CHECK(!pool.trim(0, 1000));
   CHECK(pool.mapped_bytes() == 0);
   void* u = weft::detail::RecordPool::allocate_unpooled(100);
+  CHECK(reinterpret_cast<std::uintptr_t>(u) % 64 == 0);
   weft::detail::RecordPool::deallocate(u);
+}
+
+TEST_CASE("tasklet records start on a cache line") {
+  run([] {
+    std::vector<TaskletOf<int>> ts;
+    for (int i = 0; i < 64; ++i) {
+      ts.push_back(Tasklet::spawn([i] { return i; }));
+      ts.push_back(Tasklet::spawn([i, pad = std::array<char, 40>{}] { return i + pad[0]; }));
+    }
+    for (auto& t : ts) CHECK(reinterpret_cast<std::uintptr_t>(t.record()) % 64 == 0);
+    for (auto& t : ts) t.join();
+  });
 }
 
 }
