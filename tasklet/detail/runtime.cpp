@@ -209,13 +209,11 @@ NewTasklet allocate_tasklet(std::size_t body_size, std::size_t body_align) {
   return {r, static_cast<char*>(block) + body_offset(align)};
 }
 
-void discard_tasklet(TaskletRecord* r) noexcept {
-  r->refs = 1;
-  release_record(*r);
-}
+namespace {
 
-void release_record(TaskletRecord& r) noexcept {
-  if (--r.refs != 0) return;
+// release_record's end of a record that holds more than its body (an
+// extension slot, a name, an error, a waiter, an aligned block): out of line.
+[[gnu::noinline]] void destroy_record(TaskletRecord& r) noexcept {
   const unsigned align_log2 = r.block_align_log2;
   void* block = &r;
   r.~TaskletRecord();
@@ -224,6 +222,33 @@ void release_record(TaskletRecord& r) noexcept {
   } else {
     RecordPool::deallocate(block);
   }
+}
+
+}  // namespace
+
+void discard_tasklet(TaskletRecord* r) noexcept { destroy_record(*r); }  // (no body: not plain)
+
+static_assert(static_cast<unsigned>(TaskletSlot::count) == 2,
+              "release_record tests each extension slot");
+
+void release_record(TaskletRecord& r) noexcept {
+  if (--r.refs != 0) return;
+  // Most records end holding nothing but their body: no extension slot (finish
+  // reset them), no name (a name is never cleared, so an empty one never had
+  // a heap buffer), no error, no waiter, a block from the pool. Then one test
+  // stands for ~TaskletRecord's members, whose destructors would do nothing,
+  // and the block goes back as it is.
+  const std::uintptr_t held =
+      reinterpret_cast<std::uintptr_t>(r.ext[0].get()) |
+      reinterpret_cast<std::uintptr_t>(r.ext[1].get()) | r.name.size() |
+      static_cast<std::uintptr_t>(static_cast<bool>(r.error)) |
+      static_cast<std::uintptr_t>(!r.joiners.empty()) | r.block_align_log2;
+  if (__builtin_expect(held != 0, 0)) {
+    destroy_record(r);
+    return;
+  }
+  r.body->~TaskletBody();
+  RecordPool::deallocate(&r);
 }
 
 Tasklet start_tasklet(TaskletRecord* r, TaskletBody* body, SpawnOptions* options,
