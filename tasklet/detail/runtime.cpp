@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <array>
 #include <csignal>
 #include <cstdlib>
 #include <memory>
@@ -27,9 +28,23 @@ namespace {
 struct TaskletRuntime final : LoopExtension {
   RecordPool records;
   std::uint64_t next_id = 1;
+  // Records of finished tasklets kept constructed, per size class of their
+  // block, for the next spawns of that class (linked through live_next; see
+  // keep_spare): a spawn then writes a few fields instead of constructing a
+  // record, and a release frees no block. At most kMaxSpares; all of them are
+  // freed when the loop idles (before the pool trims) and with the runtime.
+  std::array<TaskletRecord*, RecordPool::kClasses> spare{};
+  std::size_t spares = 0;
+  static constexpr std::size_t kMaxSpares = 4096;
+
+  TaskletRuntime() = default;
+  TaskletRuntime(const TaskletRuntime&) = delete;
+  TaskletRuntime& operator=(const TaskletRuntime&) = delete;
+  ~TaskletRuntime() override { free_spares(); }
+  void free_spares() noexcept;
 
   void add_stats(LoopStats& s) const noexcept override {
-    s.live_records = records.live();
+    s.live_records = records.live() - spares;
     s.record_bytes = records.mapped_bytes();
   }
 };
@@ -123,7 +138,9 @@ constexpr std::size_t kTrimRecordChunks = 64;
 
 bool hook_idle() noexcept {
   TaskletRuntime* rt = find_runtime();
-  return rt != nullptr && rt->records.trim(kKeepRecordBytes, kTrimRecordChunks);
+  if (rt == nullptr) return false;
+  rt->free_spares();
+  return rt->records.trim(kKeepRecordBytes, kTrimRecordChunks);
 }
 
 // Tasklets listed in a report (the dump itself lists up to DumpOptions::limit).
@@ -201,10 +218,20 @@ NewTasklet allocate_tasklet(std::size_t body_size, std::size_t body_align) {
   const bool over_aligned = body_align > alignof(std::max_align_t);
   const std::size_t align = over_aligned ? body_align : alignof(std::max_align_t);
   const std::size_t size = body_offset(align) + body_size;
+  const unsigned cls = over_aligned ? unsigned{RecordPool::kClasses} : RecordPool::size_class(size);
+  if (cls < RecordPool::kClasses) {
+    if (TaskletRecord* r = rt.spare[cls]) {  // constructed already (see keep_spare)
+      rt.spare[cls] = static_cast<TaskletRecord*>(r->live_next);
+      --rt.spares;
+      r->id = rt.next_id++;
+      return {r, reinterpret_cast<char*>(r) + body_offset(align)};
+    }
+  }
   void* block = over_aligned ? ::operator new(size, std::align_val_t(align))
                              : rt.records.allocate(size);
   auto* r = new (block) TaskletRecord;  // default-init: the members initialise themselves (no zeroing first)
   if (over_aligned) r->block_align_log2 = static_cast<std::uint8_t>(__builtin_ctzl(align));
+  if (cls < RecordPool::kClasses) r->spare_class = static_cast<std::uint8_t>(cls);
   r->id = rt.next_id++;
   return {r, static_cast<char*>(block) + body_offset(align)};
 }
@@ -224,7 +251,54 @@ namespace {
   }
 }
 
+// A finished record of this loop, holding nothing but its (destroyed) body,
+// becomes a spare: the fields a tasklet's life may have changed go back to
+// what a new record holds, but for those allocate_tasklet, start_tasklet and
+// add_fiber set at every spawn (id, refs, body, fn_type, the links, loop,
+// state). What is already back by then needs no store: the tree links and the
+// joiner (finish cleared them), the extension slots, name, error and waiters
+// (release_record's test), the timer (disarmed), the stack and its canary
+// (released), the context (make_context sets it at the first run).
+void keep_spare(TaskletRuntime& rt, TaskletRecord& r) noexcept {
+  r.state = FiberState::created;
+  r.wake = Wake::none;
+  r.kill_pending = false;
+  r.uninterruptible = false;
+  r.daemon = false;
+  r.teardown_round = 0;
+  r.ending = false;
+  r.resting = false;
+  r.wait_kind = WaitKind::other;
+  r.parked_at = 0;
+  r.rq_slot = 0;
+  r.park_deadline = kNever;
+  r.scope_deadline = kNever;
+  r.killer = nullptr;
+  r.scope_span = 0;
+  r.stack_request = 0;
+  r.observed = false;
+  r.is_main = false;
+  r.body = nullptr;
+  r.mailbox_limit = 0;
+  r.live_next = rt.spare[r.spare_class];
+  rt.spare[r.spare_class] = &r;
+  ++rt.spares;
+}
+
 }  // namespace
+
+void TaskletRuntime::free_spares() noexcept {
+  if (spares == 0) return;
+  for (TaskletRecord*& head : spare) {
+    while (TaskletRecord* r = head) {
+      head = static_cast<TaskletRecord*>(r->live_next);
+      r->live_next = nullptr;
+      r->~TaskletRecord();  // (its body went when it became a spare)
+      RecordPool::deallocate(r);
+    }
+  }
+  spares = 0;
+}
 
 void discard_tasklet(TaskletRecord* r) noexcept { destroy_record(*r); }  // (no body: not plain)
 
@@ -248,6 +322,12 @@ void release_record(TaskletRecord& r) noexcept {
     return;
   }
   r.body->~TaskletBody();
+  TaskletRuntime* rt = find_runtime();
+  if (rt != nullptr && r.loop == current_loop() && r.spare_class < RecordPool::kClasses &&
+      rt->spares < TaskletRuntime::kMaxSpares && !r.timer.armed()) {
+    keep_spare(*rt, r);
+    return;
+  }
   RecordPool::deallocate(&r);
 }
 
