@@ -22,6 +22,9 @@
 
 namespace weft::detail {
 
+static_assert(static_cast<unsigned>(TaskletSlot::count) == 2,
+              "finish and release_record test each extension slot");
+
 namespace {
 
 // This layer's per-loop state.
@@ -59,8 +62,10 @@ TaskletRecord& record_of(Fiber& f) noexcept { return static_cast<TaskletRecord&>
 // extensions go, children move to the grandparent, joiners wake.
 void finish(TaskletRecord& r) noexcept {
   r.ending = true;  // a message destroyed below cannot send a new one to r
-  for (auto& e : r.ext) {
-    if (e) e.reset();  // (most tasklets have none: no store then)
+  // (Most tasklets have no extension slot: one test, no store.)
+  if (__builtin_expect((reinterpret_cast<std::uintptr_t>(r.ext[0].get()) |
+                        reinterpret_cast<std::uintptr_t>(r.ext[1].get())) != 0, 0)) {
+    for (auto& e : r.ext) e.reset();
   }
   detach_from_tree(r);
   if (__builtin_expect(r.is_main, 0)) main_finished();
@@ -212,9 +217,30 @@ std::size_t body_offset(std::size_t body_align) noexcept {
 
 const LoopHooks& tasklet_hooks() noexcept { return kHooks; }
 
+namespace {
+
+// The loop's first spawn makes the runtime (or throws outside dispatch()).
+[[gnu::cold, gnu::noinline]] TaskletRuntime& first_runtime() { return runtime("spawn()"); }
+
+// allocate_tasklet without a spare: a new record in a new block. Out of line,
+// so that taking a spare saves no registers.
+[[gnu::noinline]] NewTasklet new_record(TaskletRuntime& rt, std::size_t size, std::size_t align,
+                                        unsigned cls) {
+  const bool over_aligned = align > alignof(std::max_align_t);
+  void* block = over_aligned ? ::operator new(size, std::align_val_t(align))
+                             : rt.records.allocate(size);
+  auto* r = new (block) TaskletRecord;  // default-init: the members initialise themselves (no zeroing first)
+  if (over_aligned) r->block_align_log2 = static_cast<std::uint8_t>(__builtin_ctzl(align));
+  if (cls < RecordPool::kClasses) r->spare_class = static_cast<std::uint8_t>(cls);
+  r->id = rt.next_id++;
+  return {r, static_cast<char*>(block) + body_offset(align)};
+}
+
+}  // namespace
+
 NewTasklet allocate_tasklet(std::size_t body_size, std::size_t body_align) {
   TaskletRuntime* found = find_runtime();
-  TaskletRuntime& rt = __builtin_expect(found != nullptr, 1) ? *found : runtime("spawn()");
+  TaskletRuntime& rt = __builtin_expect(found != nullptr, 1) ? *found : first_runtime();
   const bool over_aligned = body_align > alignof(std::max_align_t);
   const std::size_t align = over_aligned ? body_align : alignof(std::max_align_t);
   const std::size_t size = body_offset(align) + body_size;
@@ -227,13 +253,7 @@ NewTasklet allocate_tasklet(std::size_t body_size, std::size_t body_align) {
       return {r, reinterpret_cast<char*>(r) + body_offset(align)};
     }
   }
-  void* block = over_aligned ? ::operator new(size, std::align_val_t(align))
-                             : rt.records.allocate(size);
-  auto* r = new (block) TaskletRecord;  // default-init: the members initialise themselves (no zeroing first)
-  if (over_aligned) r->block_align_log2 = static_cast<std::uint8_t>(__builtin_ctzl(align));
-  if (cls < RecordPool::kClasses) r->spare_class = static_cast<std::uint8_t>(cls);
-  r->id = rt.next_id++;
-  return {r, static_cast<char*>(block) + body_offset(align)};
+  return new_record(rt, size, align, cls);
 }
 
 namespace {
@@ -255,12 +275,11 @@ namespace {
 // becomes a spare: the fields a tasklet's life may have changed go back to
 // what a new record holds, but for those allocate_tasklet, start_tasklet and
 // add_fiber set at every spawn (id, refs, body, fn_type, the links, loop,
-// state). What is already back by then needs no store: the tree links and the
+// state; a spare's body pointer is stale until then). What is already back by then needs no store: the tree links and the
 // joiner (finish cleared them), the extension slots, name, error and waiters
 // (release_record's test), the timer (disarmed), the stack and its canary
 // (released), the context (make_context sets it at the first run).
 void keep_spare(TaskletRuntime& rt, TaskletRecord& r) noexcept {
-  r.state = FiberState::created;
   r.wake = Wake::none;
   r.kill_pending = false;
   r.uninterruptible = false;
@@ -278,7 +297,6 @@ void keep_spare(TaskletRuntime& rt, TaskletRecord& r) noexcept {
   r.stack_request = 0;
   r.observed = false;
   r.is_main = false;
-  r.body = nullptr;
   r.mailbox_limit = 0;
   r.live_next = rt.spare[r.spare_class];
   rt.spare[r.spare_class] = &r;
@@ -293,17 +311,18 @@ void TaskletRuntime::free_spares() noexcept {
     while (TaskletRecord* r = head) {
       head = static_cast<TaskletRecord*>(r->live_next);
       r->live_next = nullptr;
-      r->~TaskletRecord();  // (its body went when it became a spare)
+      r->body = nullptr;  // (it went when the record became a spare)
+      r->~TaskletRecord();
       RecordPool::deallocate(r);
     }
   }
   spares = 0;
 }
 
-void discard_tasklet(TaskletRecord* r) noexcept { destroy_record(*r); }  // (no body: not plain)
-
-static_assert(static_cast<unsigned>(TaskletSlot::count) == 2,
-              "release_record tests each extension slot");
+void discard_tasklet(TaskletRecord* r) noexcept {
+  r->body = nullptr;  // (none was made; a spare's is stale)
+  destroy_record(*r);
+}
 
 void release_record(TaskletRecord& r) noexcept {
   if (--r.refs != 0) return;
