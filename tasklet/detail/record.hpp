@@ -31,6 +31,7 @@ struct TaskletRecord : Fiber {
   std::uint32_t refs = 0;     // handles, plus one held by the loop until it finishes
   bool observed = false;      // a join saw how it ended: no "never joined" log
   std::uint8_t block_align_log2 = 0;  // its block came from the aligned heap (0: the pool)
+  std::uint8_t spare_class = 0xff;  // its block's RecordPool size class (0xff: none, never spare)
   bool is_main = false;       // dispatch()'s main tasklet (its end may be reported: see Report)
   TaskletBody* body = nullptr;  // in the same block, right after the record
   std::uint64_t id = 0;

@@ -74,9 +74,8 @@ void* RecordPool::allocate_unpooled(std::size_t size) {
 }
 
 void* RecordPool::allocate(std::size_t size) {
-  const std::size_t block = round_up(size + kHeader, kLine);
-  if (block > kMaxBlock) return allocate_unpooled(size);
-  const auto cls = static_cast<unsigned>(block / 16 - 1);
+  const unsigned cls = size_class(size);
+  if (cls == kClasses) return allocate_unpooled(size);
   Chunk* c = classes_[cls].avail;
   if (__builtin_expect(c == nullptr || !c->has_room(), 0)) c = chunk_with_room(cls);
   char* b;

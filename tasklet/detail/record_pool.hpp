@@ -46,6 +46,13 @@ class RecordPool {
 
   // Largest block the pool serves (header included); bigger ones use the heap.
   static constexpr std::size_t kMaxBlock = 2048;
+  static constexpr std::size_t kClasses = kMaxBlock / 16;
+  // The size class of allocate(size)'s block: kClasses when the heap serves it.
+  static constexpr unsigned size_class(std::size_t size) noexcept {
+    // (16: the header; blocks are whole cache lines, see record_pool.cpp)
+    const std::size_t block = (size + 16 + 63) / 64 * 64;
+    return block > kMaxBlock ? unsigned{kClasses} : static_cast<unsigned>(block / 16 - 1);
+  }
 
  private:
   struct Chunk;
@@ -53,8 +60,6 @@ class RecordPool {
     Chunk* avail = nullptr;       // chunks with room, most recently freed into first
     std::size_t next_bytes = 0;   // size of the class's next chunk (grows to 2 MiB)
   };
-  static constexpr std::size_t kClasses = kMaxBlock / 16;
-
   // allocate()'s slow path, out of line: the first chunk of class `cls` with
   // room (full ones leave the avail list), or a new one.
   [[gnu::noinline]] Chunk* chunk_with_room(unsigned cls);

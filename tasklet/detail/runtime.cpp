@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <array>
 #include <csignal>
 #include <cstdlib>
 #include <memory>
@@ -21,15 +22,32 @@
 
 namespace weft::detail {
 
+static_assert(static_cast<unsigned>(TaskletSlot::count) == 2,
+              "finish and release_record test each extension slot");
+
 namespace {
 
 // This layer's per-loop state.
 struct TaskletRuntime final : LoopExtension {
   RecordPool records;
   std::uint64_t next_id = 1;
+  // Records of finished tasklets kept constructed, per size class of their
+  // block, for the next spawns of that class (linked through live_next; see
+  // keep_spare): a spawn then writes a few fields instead of constructing a
+  // record, and a release frees no block. At most kMaxSpares; all of them are
+  // freed when the loop idles (before the pool trims) and with the runtime.
+  std::array<TaskletRecord*, RecordPool::kClasses> spare{};
+  std::size_t spares = 0;
+  static constexpr std::size_t kMaxSpares = 4096;
+
+  TaskletRuntime() = default;
+  TaskletRuntime(const TaskletRuntime&) = delete;
+  TaskletRuntime& operator=(const TaskletRuntime&) = delete;
+  ~TaskletRuntime() override { free_spares(); }
+  void free_spares() noexcept;
 
   void add_stats(LoopStats& s) const noexcept override {
-    s.live_records = records.live();
+    s.live_records = records.live() - spares;
     s.record_bytes = records.mapped_bytes();
   }
 };
@@ -44,8 +62,10 @@ TaskletRecord& record_of(Fiber& f) noexcept { return static_cast<TaskletRecord&>
 // extensions go, children move to the grandparent, joiners wake.
 void finish(TaskletRecord& r) noexcept {
   r.ending = true;  // a message destroyed below cannot send a new one to r
-  for (auto& e : r.ext) {
-    if (e) e.reset();  // (most tasklets have none: no store then)
+  // (Most tasklets have no extension slot: one test, no store.)
+  if (__builtin_expect((reinterpret_cast<std::uintptr_t>(r.ext[0].get()) |
+                        reinterpret_cast<std::uintptr_t>(r.ext[1].get())) != 0, 0)) {
+    for (auto& e : r.ext) e.reset();
   }
   detach_from_tree(r);
   if (__builtin_expect(r.is_main, 0)) main_finished();
@@ -118,7 +138,9 @@ constexpr std::size_t kTrimRecordChunks = 64;
 
 bool hook_idle() noexcept {
   TaskletRuntime* rt = find_runtime();
-  return rt != nullptr && rt->records.trim(kKeepRecordBytes, kTrimRecordChunks);
+  if (rt == nullptr) return false;
+  rt->free_spares();
+  return rt->records.trim(kKeepRecordBytes, kTrimRecordChunks);
 }
 
 // Tasklets listed in a report (the dump itself lists up to DumpOptions::limit).
@@ -190,27 +212,50 @@ std::size_t body_offset(std::size_t body_align) noexcept {
 
 const LoopHooks& tasklet_hooks() noexcept { return kHooks; }
 
-NewTasklet allocate_tasklet(std::size_t body_size, std::size_t body_align) {
-  TaskletRuntime* found = find_runtime();
-  TaskletRuntime& rt = __builtin_expect(found != nullptr, 1) ? *found : runtime("spawn()");
-  const bool over_aligned = body_align > alignof(std::max_align_t);
-  const std::size_t align = over_aligned ? body_align : alignof(std::max_align_t);
-  const std::size_t size = body_offset(align) + body_size;
+namespace {
+
+// The loop's first spawn makes the runtime (or throws outside dispatch()).
+[[gnu::cold, gnu::noinline]] TaskletRuntime& first_runtime() { return runtime("spawn()"); }
+
+// allocate_tasklet without a spare: a new record in a new block. Out of line,
+// so that taking a spare saves no registers.
+[[gnu::noinline]] NewTasklet new_record(TaskletRuntime& rt, std::size_t size, std::size_t align,
+                                        unsigned cls) {
+  const bool over_aligned = align > alignof(std::max_align_t);
   void* block = over_aligned ? ::operator new(size, std::align_val_t(align))
                              : rt.records.allocate(size);
   auto* r = new (block) TaskletRecord;  // default-init: the members initialise themselves (no zeroing first)
   if (over_aligned) r->block_align_log2 = static_cast<std::uint8_t>(__builtin_ctzl(align));
+  if (cls < RecordPool::kClasses) r->spare_class = static_cast<std::uint8_t>(cls);
   r->id = rt.next_id++;
   return {r, static_cast<char*>(block) + body_offset(align)};
 }
 
-void discard_tasklet(TaskletRecord* r) noexcept {
-  r->refs = 1;
-  release_record(*r);
+}  // namespace
+
+NewTasklet allocate_tasklet(std::size_t body_size, std::size_t body_align) {
+  TaskletRuntime* found = find_runtime();
+  TaskletRuntime& rt = __builtin_expect(found != nullptr, 1) ? *found : first_runtime();
+  const bool over_aligned = body_align > alignof(std::max_align_t);
+  const std::size_t align = over_aligned ? body_align : alignof(std::max_align_t);
+  const std::size_t size = body_offset(align) + body_size;
+  const unsigned cls = over_aligned ? unsigned{RecordPool::kClasses} : RecordPool::size_class(size);
+  if (cls < RecordPool::kClasses) {
+    if (TaskletRecord* r = rt.spare[cls]) {  // constructed already (see keep_spare)
+      rt.spare[cls] = static_cast<TaskletRecord*>(r->live_next);
+      --rt.spares;
+      r->id = rt.next_id++;
+      return {r, reinterpret_cast<char*>(r) + body_offset(align)};
+    }
+  }
+  return new_record(rt, size, align, cls);
 }
 
-void release_record(TaskletRecord& r) noexcept {
-  if (--r.refs != 0) return;
+namespace {
+
+// release_record's end of a record that holds more than its body (an
+// extension slot, a name, an error, a waiter, an aligned block): out of line.
+[[gnu::noinline]] void destroy_record(TaskletRecord& r) noexcept {
   const unsigned align_log2 = r.block_align_log2;
   void* block = &r;
   r.~TaskletRecord();
@@ -219,6 +264,85 @@ void release_record(TaskletRecord& r) noexcept {
   } else {
     RecordPool::deallocate(block);
   }
+}
+
+// A finished record of this loop, holding nothing but its (destroyed) body,
+// becomes a spare: the fields a tasklet's life may have changed go back to
+// what a new record holds, but for those allocate_tasklet, start_tasklet and
+// add_fiber set at every spawn (id, refs, body, fn_type, the links, loop,
+// state; a spare's body pointer is stale until then). What is already back by then needs no store: the tree links and the
+// joiner (finish cleared them), the extension slots, name, error and waiters
+// (release_record's test), the timer (disarmed), the stack and its canary
+// (released), the context (make_context sets it at the first run).
+void keep_spare(TaskletRuntime& rt, TaskletRecord& r) noexcept {
+  r.wake = Wake::none;
+  r.kill_pending = false;
+  r.uninterruptible = false;
+  r.daemon = false;
+  r.teardown_round = 0;
+  r.ending = false;
+  r.resting = false;
+  r.wait_kind = WaitKind::other;
+  r.parked_at = 0;
+  r.rq_slot = 0;
+  r.park_deadline = kNever;
+  r.scope_deadline = kNever;
+  r.killer = nullptr;
+  r.scope_span = 0;
+  r.stack_request = 0;
+  r.observed = false;
+  r.is_main = false;
+  r.mailbox_limit = 0;
+  r.live_next = rt.spare[r.spare_class];
+  rt.spare[r.spare_class] = &r;
+  ++rt.spares;
+}
+
+}  // namespace
+
+void TaskletRuntime::free_spares() noexcept {
+  if (spares == 0) return;
+  for (TaskletRecord*& head : spare) {
+    while (TaskletRecord* r = head) {
+      head = static_cast<TaskletRecord*>(r->live_next);
+      r->live_next = nullptr;
+      r->body = nullptr;  // (it went when the record became a spare)
+      r->~TaskletRecord();
+      RecordPool::deallocate(r);
+    }
+  }
+  spares = 0;
+}
+
+void discard_tasklet(TaskletRecord* r) noexcept {
+  r->body = nullptr;  // (none was made; a spare's is stale)
+  destroy_record(*r);
+}
+
+void release_record(TaskletRecord& r) noexcept {
+  if (--r.refs != 0) return;
+  // Most records end holding nothing but their body: no extension slot (finish
+  // reset them), no name (a name is never cleared, so an empty one never had
+  // a heap buffer), no error, no waiter, a block from the pool. Then one test
+  // stands for ~TaskletRecord's members, whose destructors would do nothing,
+  // and the block goes back as it is.
+  const std::uintptr_t held =
+      reinterpret_cast<std::uintptr_t>(r.ext[0].get()) |
+      reinterpret_cast<std::uintptr_t>(r.ext[1].get()) | r.name.size() |
+      static_cast<std::uintptr_t>(static_cast<bool>(r.error)) |
+      static_cast<std::uintptr_t>(!r.joiners.empty()) | r.block_align_log2;
+  if (__builtin_expect(held != 0, 0)) {
+    destroy_record(r);
+    return;
+  }
+  r.body->~TaskletBody();
+  TaskletRuntime* rt = find_runtime();
+  if (rt != nullptr && r.loop == current_loop() && r.spare_class < RecordPool::kClasses &&
+      rt->spares < TaskletRuntime::kMaxSpares && !r.timer.armed()) {
+    keep_spare(*rt, r);
+    return;
+  }
+  RecordPool::deallocate(&r);
 }
 
 Tasklet start_tasklet(TaskletRecord* r, TaskletBody* body, SpawnOptions* options,

@@ -1,4 +1,5 @@
 #include <array>
+#include <chrono>
 #include <cstring>
 #include <cstdint>
 #include <vector>
@@ -28,6 +29,42 @@ TEST_CASE("records come from the loop's pool and are all freed when their handle
     }
     CHECK(weft::loop_stats().live_records == before.live_records);
     CHECK(weft::loop_stats().record_bytes > 0);
+  });
+}
+
+TEST_CASE("a record reused for a later spawn keeps nothing of its earlier tasklet") {
+  run([] {
+    std::size_t default_stack = 0;
+    Tasklet::spawn([&] { default_stack = Tasklet::current().stack_size(); }).join();
+    weft::detail::TaskletRecord* first = nullptr;
+    {
+      weft::SpawnOptions o;
+      o.daemon = true;
+      o.stack_size = 4 * default_stack;
+      o.max_mailbox_len = 3;
+      auto t = Tasklet::spawn([] {
+        weft::DeadlineScope scope(0.002);
+        Tasklet::sleep(0.001);
+        return Tasklet::current().stack_size();
+      }, o);
+      first = t.record();
+      CHECK(t.join() >= 4 * default_stack);
+    }
+    // That scope's deadline passes, without the loop idling (which frees spare records).
+    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(5);
+    while (std::chrono::steady_clock::now() < until) {
+    }
+    // Same size class, freed last: the next spawn of that class gets it back.
+    auto t = Tasklet::spawn([] {
+      Tasklet::sleep(0.001);  // parks with no deadline scope: an old one would bound it
+      return Tasklet::current().stack_size();
+    });
+    REQUIRE(t.record() == first);
+    CHECK(!t.daemon());
+    CHECK(t.parent() == Tasklet::current());
+    CHECK(!t.has_finished());
+    CHECK(t.join() == default_stack);
+    CHECK(!t.failed());
   });
 }
 
