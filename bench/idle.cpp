@@ -3,7 +3,7 @@
 // Peer: Boost.Fiber, 1M fibers in this_fiber::sleep_for on its pooled stack
 // allocator with the same 64 KiB reserve (its default allocator maps each
 // stack separately and runs out of kernel memory maps long before 1M).
-// Target: weft <= 5 KiB per sleeping tasklet on a default kernel.
+// Target: weft <= 4.5 KiB per sleeping tasklet on a default kernel.
 //
 // idle_receivers: 1M receivers waiting for a message on an empty mailbox,
 // KiB each. A weft receiver rests between messages (no stack: its record and
@@ -135,7 +135,7 @@ int main(int argc, char** argv) {
   const long n = static_cast<long>(1'000'000 * args.scale);
   auto v = bench::measure(args, {{"weft", weft_idle}, {"boost.fiber", fiber_idle}}, n);
   bench::report(args, "idle", "KiB", "resident memory per sleeping tasklet, 1M at once",
-                {"weft", "boost.fiber"}, v, true, "weft <= 5 KiB per sleeping tasklet");
+                {"weft", "boost.fiber"}, v, true, "weft <= 4.5 KiB per sleeping tasklet");
   auto r = bench::measure(args, {{"weft", weft_receivers}, {"boost.fiber", fiber_receivers}}, n);
   bench::report(args, "idle_receivers", "KiB", "resident memory per receiver waiting for a message, 1M",
                 {"weft", "boost.fiber"}, r, true, "weft <= 1.0 KiB per idle receiver");
