@@ -262,7 +262,7 @@ void Loop::reap_zombie() noexcept {
 
 bool Loop::start(Fiber& f) noexcept {
   if (!stacks_.take_hot(f.stack_request, f.stack) && !acquire_stack(f)) return false;
-  make_context(f.ctx, f.stack.base, f.stack.usable(), &fiber_entry, &f);
+  make_context(f.ctx, f.stack.base, f.stack.coloured_size(), &fiber_entry, &f);
   f.canary = f.stack.canary;
   return true;
 }

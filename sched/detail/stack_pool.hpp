@@ -24,6 +24,7 @@
 // tasklet (sched/detail/overflow.hpp, Loop::check_stack).
 
 #include <cstddef>
+#include <cstdint>
 #include <deque>
 #include <vector>
 
@@ -40,6 +41,20 @@ struct Stack {
   unsigned valgrind_id = 0;
   // Usable bytes (all of the slot).
   std::size_t usable() const noexcept;
+  // The bytes from `base` up to where the first frame starts: the slot less
+  // a colour of 0..31 cache lines (0..1,984 bytes) picked from the slot's
+  // address. Without it every stack's top frames sit at the same offset in
+  // their pages, so the stacks of a thousand tasklets that take turns compete
+  // for the few cache sets that offset maps to, and a switch's loads alias
+  // the last stack's stores 4 KiB apart (docs/sched.md, "Stack colours").
+  // Slots under kColourMinSize are not coloured.
+  std::size_t coloured_size() const noexcept {
+    if (size < kColourMinSize) return size;
+    const auto page = static_cast<std::uint32_t>(reinterpret_cast<std::uintptr_t>(base) >> 12);
+    return size - ((page * 0x9E3779B1u) >> (32 - kColourBits)) * 64;
+  }
+  static constexpr unsigned kColourBits = 5;
+  static constexpr std::size_t kColourMinSize = std::size_t{32} << 10;
 };
 
 class StackPool {

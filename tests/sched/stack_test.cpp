@@ -1,6 +1,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -95,7 +97,12 @@ __attribute__((noinline, no_sanitize_address)) int big_frame(Then then) {
   return a[0] + a[N - 1];
 }
 
-constexpr std::size_t kBigStack = 64 << 10;
+// Under StackPool::kColourMinSize: a stack whose first frame starts at its
+// top, so that a frame of the stack's size ends the same few bytes below it
+// on every run (a coloured stack's colour would move that end by up to 1,984
+// bytes, past the canary).
+constexpr std::size_t kBigStack = 16 << 10;
+static_assert(kBigStack < weft::detail::Stack::kColourMinSize);
 constexpr int kSleepers = 20'000;
 
 // The big frame on the 20,001st live stack of the loop, with 20,000 parked
@@ -151,6 +158,30 @@ TEST_CASE("a tasklet gets its stack at its first run and stacks are reused LIFO"
     for (int i = 0; i < 1000; ++i) Tasklet::spawn([] { Tasklet::yield_(); }).join();
     stats = weft::loop_stats();
     CHECK(stats.live_stacks + stats.pooled_stacks == made);  // nothing new was mapped
+  });
+}
+
+TEST_CASE("the first frames of live tasklets start at different offsets in their pages (stack colours)") {
+  run([] {
+    // 64 tasklets alive at once, each noting where its body's frame lies.
+    constexpr int kLive = 64;
+    std::vector<std::uintptr_t> offsets;
+    std::vector<Tasklet> ts;
+    for (int i = 0; i < kLive; ++i) {
+      ts.push_back(Tasklet::spawn([&offsets] {
+        offsets.push_back(reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0)) % 4096);
+        Tasklet::yield_();
+      }));
+    }
+    for (auto& t : ts) Tasklet::join(t);
+    REQUIRE(offsets.size() == kLive);
+    std::sort(offsets.begin(), offsets.end());
+    const auto distinct = std::unique(offsets.begin(), offsets.end()) - offsets.begin();
+    // 32 colours: 64 stacks drawn from consecutive slots take most of them
+    // (uncoloured, all 64 share one offset).
+    CHECK(distinct >= 20);
+    // A colour is whole cache lines.
+    for (auto o : offsets) CHECK(o % 64 == offsets.front() % 64);
   });
 }
 
