@@ -344,8 +344,11 @@ const std::string& name_of(TaskletRecord& r) {
   return r.name;
 }
 
-void JoinWait::wait(TaskletRecord& r) {
-  if (r.state == FiberState::finished) return;
+namespace {
+
+// The running tasklet, which may join unfinished r (not itself, not one of
+// another loop). Throws std::logic_error otherwise (and outside a tasklet).
+Fiber& joiner_of(TaskletRecord& r) {
   Fiber* running = running_tasklet();  // inline: a depth-first join parks once per child
   Fiber& self = running != nullptr ? *running : current_fiber("join");  // (which throws)
   if (&self == &r) {
@@ -354,19 +357,33 @@ void JoinWait::wait(TaskletRecord& r) {
   if (r.loop != current_loop()) {
     throw std::logic_error("weft: cannot join tasklet '" + name_of(r) + "' of another loop");
   }
+  return self;
+}
+
+// Parks the joiner until unfinished r has finished (r runs next if it has not started).
+void wait_for_end(TaskletRecord& r, const Deadline& d) {
+  run_next(*r.loop, r);
+  while (r.state != FiberState::finished) {
+    const Wake w = r.joiners.wait(d, WaitKind::join, &r);
+    if (w != Wake::ready) check_wake(w, d, "join of tasklet '" + name_of(r) + "'");
+  }
+}
+
+}  // namespace
+
+void JoinWait::wait(TaskletRecord& r) {
+  if (r.state == FiberState::finished) return;
+  Fiber& self = joiner_of(r);
   if (!resolved_) {
     deadline_ = deadline_for(timeout_, self);
     resolved_ = true;
   }
-  run_next(*r.loop, r);
-  while (r.state != FiberState::finished) {
-    const Wake w = r.joiners.wait(deadline_, WaitKind::join, &r);
-    if (w != Wake::ready) check_wake(w, deadline_, "join of tasklet '" + name_of(r) + "'");
-  }
+  wait_for_end(r, deadline_);
 }
 
+// One record: its deadline at once (JoinWait resolves it on first need, for join_all).
 void join_wait(TaskletRecord& r, Timeout t) {
-  JoinWait(t).wait(r);
+  if (r.state != FiberState::finished) wait_for_end(r, deadline_for(t, joiner_of(r)));
   if (r.error) throw make_join_error(r);
   r.observed = true;
 }
