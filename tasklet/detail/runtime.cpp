@@ -354,7 +354,7 @@ Fiber& joiner_of(TaskletRecord& r) {
   if (&self == &r) {
     throw std::logic_error("weft: tasklet '" + name_of(r) + "' cannot join itself");
   }
-  if (r.loop != current_loop()) {
+  if (r.loop != self.loop) {  // (self is a tasklet of the current loop)
     throw std::logic_error("weft: cannot join tasklet '" + name_of(r) + "' of another loop");
   }
   return self;
