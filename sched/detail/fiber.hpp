@@ -86,11 +86,46 @@ struct Fiber {
   std::int64_t scope_span = 0;    // the innermost scope's own length, for messages (ns)
   std::size_t stack_request = 0;  // stack reserve asked for at spawn (0: the loop's default)
   Stack stack;                    // from its first run to its last switch
+
+  // Puts back what a life may change (see below).
+  void reset_for_reuse() noexcept;
 };
 
 // A wake-up's fields (see above) stay in the first two lines.
 static_assert(offsetof(Fiber, ctx) == 0 && offsetof(Fiber, rq_slot) + 8 <= 64 &&
                   offsetof(Fiber, timer) + offsetof(TimerNode, deadline) + 8 <= 128,
               "a wake-up's fields of Fiber must fit its first two cache lines");
+
+// A finished fiber's memory kept for the next one (the tasklet layer's spare
+// records): the fields its life may have changed go back to their defaults
+// above. Not stored here: what every start sets (state, loop, the live links,
+// the context at the first run), what a finished and released fiber has back
+// already (its timer is unarmed, its other fields read only while armed; its
+// stack base and canary are null, the other stack fields read only with a
+// base; its ext slots: the tasklet layer tests them, see
+// TaskletRecord::holds_nothing), and is_tasklet (fixed at construction).
+inline void Fiber::reset_for_reuse() noexcept {
+  wake = Wake::none;
+  kill_pending = false;
+  uninterruptible = false;
+  resting = false;
+  wait_kind = WaitKind::other;
+  daemon = false;
+  rq_slot = 0;
+  parked_at = 0;
+  teardown_round = 0;
+  ending = false;
+  scope_deadline = kNever;
+  killer = nullptr;
+  park_deadline = kNever;
+  scope_span = 0;
+  stack_request = 0;
+}
+
+// A field added to Fiber fails this until reset_for_reuse is reviewed for it
+// (then update the size). Checked where the size is known: LP64, libstdc++.
+#if defined(__GLIBCXX__) && __SIZEOF_POINTER__ == 8
+static_assert(sizeof(Fiber) == 224, "a field was added to Fiber: update Fiber::reset_for_reuse");
+#endif
 
 }  // namespace weft::detail

@@ -48,7 +48,46 @@ struct TaskletRecord : Fiber {
   BroadcastList joiners;
   std::exception_ptr error;   // set when it failed (TaskletExit included)
   std::size_t mailbox_limit = 0;
+
+  // True when it holds nothing but its body, in a block of the pool (see below).
+  bool holds_nothing() const noexcept;
+  // Puts back what a life may change (see below).
+  void reset_for_reuse() noexcept;
 };
+
+// The one test of a record's release: no extension slot (finish reset them),
+// no name (a name is never cleared, so an empty one never had a heap buffer),
+// no error, no waiter, a block from the pool (not the aligned heap). Then
+// ~TaskletRecord's member destructors would do nothing, and those fields
+// already hold what a new record holds. Most records end so.
+inline bool TaskletRecord::holds_nothing() const noexcept {
+  const std::uintptr_t held =
+      reinterpret_cast<std::uintptr_t>(ext[0].get()) |
+      reinterpret_cast<std::uintptr_t>(ext[1].get()) | name.size() |
+      static_cast<std::uintptr_t>(static_cast<bool>(error)) |
+      static_cast<std::uintptr_t>(!joiners.empty()) | block_align_log2;
+  return held == 0;
+}
+
+// A finished record that holds_nothing(), kept constructed for the next spawn
+// of its size class (a spare): Fiber's part, then the fields here a tasklet's
+// life may have changed go back to their defaults above. Not stored here: what
+// every spawn sets (refs, body, fn_type, id), its block's (block_align_log2,
+// spare_class), what holds_nothing() tested, and the tree links (finish
+// detached it).
+inline void TaskletRecord::reset_for_reuse() noexcept {
+  Fiber::reset_for_reuse();
+  observed = false;
+  is_main = false;
+  mailbox_limit = 0;
+}
+
+// A field added to TaskletRecord fails this until reset_for_reuse is reviewed
+// for it (then update the size). Checked where the size is known: LP64, libstdc++.
+#if defined(__GLIBCXX__) && __SIZEOF_POINTER__ == 8
+static_assert(sizeof(TaskletRecord) == 376,
+              "a field was added to TaskletRecord: update TaskletRecord::reset_for_reuse");
+#endif
 
 // Drops one reference; the last one destroys the record and frees its block.
 void release_record(TaskletRecord& r) noexcept;

@@ -23,7 +23,7 @@
 namespace weft::detail {
 
 static_assert(static_cast<unsigned>(TaskletSlot::count) == 2,
-              "finish and release_record test each extension slot");
+              "finish and TaskletRecord::holds_nothing test each extension slot");
 
 namespace {
 
@@ -266,33 +266,11 @@ namespace {
   }
 }
 
-// A finished record of this loop, holding nothing but its (destroyed) body,
-// becomes a spare: the fields a tasklet's life may have changed go back to
-// what a new record holds, but for those allocate_tasklet, start_tasklet and
-// add_fiber set at every spawn (id, refs, body, fn_type, the links, loop,
-// state; a spare's body pointer is stale until then). What is already back by then needs no store: the tree links and the
-// joiner (finish cleared them), the extension slots, name, error and waiters
-// (release_record's test), the timer (disarmed), the stack and its canary
-// (released), the context (make_context sets it at the first run).
+// A finished record of this loop that holds_nothing() becomes a spare
+// (record.hpp: reset_for_reuse); a spare's body pointer is stale until
+// start_tasklet sets it.
 void keep_spare(TaskletRuntime& rt, TaskletRecord& r) noexcept {
-  r.wake = Wake::none;
-  r.kill_pending = false;
-  r.uninterruptible = false;
-  r.daemon = false;
-  r.teardown_round = 0;
-  r.ending = false;
-  r.resting = false;
-  r.wait_kind = WaitKind::other;
-  r.parked_at = 0;
-  r.rq_slot = 0;
-  r.park_deadline = kNever;
-  r.scope_deadline = kNever;
-  r.killer = nullptr;
-  r.scope_span = 0;
-  r.stack_request = 0;
-  r.observed = false;
-  r.is_main = false;
-  r.mailbox_limit = 0;
+  r.reset_for_reuse();
   r.live_next = rt.spare[r.spare_class];
   rt.spare[r.spare_class] = &r;
   ++rt.spares;
@@ -321,17 +299,7 @@ void discard_tasklet(TaskletRecord* r) noexcept {
 
 void release_record(TaskletRecord& r) noexcept {
   if (--r.refs != 0) return;
-  // Most records end holding nothing but their body: no extension slot (finish
-  // reset them), no name (a name is never cleared, so an empty one never had
-  // a heap buffer), no error, no waiter, a block from the pool. Then one test
-  // stands for ~TaskletRecord's members, whose destructors would do nothing,
-  // and the block goes back as it is.
-  const std::uintptr_t held =
-      reinterpret_cast<std::uintptr_t>(r.ext[0].get()) |
-      reinterpret_cast<std::uintptr_t>(r.ext[1].get()) | r.name.size() |
-      static_cast<std::uintptr_t>(static_cast<bool>(r.error)) |
-      static_cast<std::uintptr_t>(!r.joiners.empty()) | r.block_align_log2;
-  if (__builtin_expect(held != 0, 0)) {
+  if (__builtin_expect(!r.holds_nothing(), 0)) {
     destroy_record(r);
     return;
   }
@@ -376,29 +344,46 @@ const std::string& name_of(TaskletRecord& r) {
   return r.name;
 }
 
-void JoinWait::wait(TaskletRecord& r) {
-  if (r.state == FiberState::finished) return;
+namespace {
+
+// The running tasklet, which may join unfinished r (not itself, not one of
+// another loop). Throws std::logic_error otherwise (and outside a tasklet).
+Fiber& joiner_of(TaskletRecord& r) {
   Fiber* running = running_tasklet();  // inline: a depth-first join parks once per child
   Fiber& self = running != nullptr ? *running : current_fiber("join");  // (which throws)
   if (&self == &r) {
     throw std::logic_error("weft: tasklet '" + name_of(r) + "' cannot join itself");
   }
-  if (r.loop != current_loop()) {
+  if (r.loop != self.loop) {  // (self is a tasklet of the current loop)
     throw std::logic_error("weft: cannot join tasklet '" + name_of(r) + "' of another loop");
   }
+  return self;
+}
+
+// Parks the joiner until unfinished r has finished (r runs next if it has not started).
+void wait_for_end(TaskletRecord& r, const Deadline& d) {
+  run_next(*r.loop, r);
+  while (r.state != FiberState::finished) {
+    const Wake w = r.joiners.wait(d, WaitKind::join, &r);
+    if (w != Wake::ready) check_wake(w, d, "join of tasklet '" + name_of(r) + "'");
+  }
+}
+
+}  // namespace
+
+void JoinWait::wait(TaskletRecord& r) {
+  if (r.state == FiberState::finished) return;
+  Fiber& self = joiner_of(r);
   if (!resolved_) {
     deadline_ = deadline_for(timeout_, self);
     resolved_ = true;
   }
-  run_next(*r.loop, r);
-  while (r.state != FiberState::finished) {
-    const Wake w = r.joiners.wait(deadline_, WaitKind::join, &r);
-    if (w != Wake::ready) check_wake(w, deadline_, "join of tasklet '" + name_of(r) + "'");
-  }
+  wait_for_end(r, deadline_);
 }
 
+// One record: its deadline at once (JoinWait resolves it on first need, for join_all).
 void join_wait(TaskletRecord& r, Timeout t) {
-  JoinWait(t).wait(r);
+  if (r.state != FiberState::finished) wait_for_end(r, deadline_for(t, joiner_of(r)));
   if (r.error) throw make_join_error(r);
   r.observed = true;
 }

@@ -37,11 +37,14 @@ inline void unlink_child(TaskletRecord& child) noexcept {
 
 // A finishing tasklet leaves the tree: its live children move to its parent
 // (or become roots), and it leaves its parent's children.
+// (Most tasklets end without children: one test.)
 inline void detach_from_tree(TaskletRecord& r) noexcept {
-  TaskletRecord* grandparent = r.parent;
-  while (TaskletRecord* c = r.first_child) {
-    unlink_child(*c);
-    if (grandparent != nullptr) attach_child(*grandparent, *c);
+  if (__builtin_expect(r.first_child != nullptr, 0)) {
+    TaskletRecord* grandparent = r.parent;
+    while (TaskletRecord* c = r.first_child) {
+      unlink_child(*c);
+      if (grandparent != nullptr) attach_child(*grandparent, *c);
+    }
   }
   unlink_child(r);
 }
