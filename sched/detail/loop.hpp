@@ -204,8 +204,11 @@ class Loop {
 
  private:
   // The next context to run: the run queue's head, or the loop's own context
-  // when the queue is empty, a poll is due or quit() was called.
-  Fiber* pick_next() noexcept {
+  // when the queue is empty, a poll is due or quit() was called. Always
+  // inline, as switch_to: out of line (LTO's choice), each is a call and a
+  // frame of its own on the parking tasklet's stack, cold at its next
+  // wake-up when thousands take turns (docs/sched.md, "One wake-up's cost").
+  [[gnu::always_inline]] Fiber* pick_next() noexcept {
     if (__builtin_expect(--ticks_left_ > 0, 1)) {  // (quit() makes it negative)
       Fiber* f = runq_.front();
       if (f != nullptr) {
@@ -217,7 +220,7 @@ class Loop {
     return pick_next_slow();
   }
   Fiber* pick_next_slow() noexcept;
-  void switch_to(Fiber& next) noexcept {
+  [[gnu::always_inline]] void switch_to(Fiber& next) noexcept {
     Fiber* self = current_;
     if (self->canary != nullptr) check_stack_pointer(*self);
     next.state = FiberState::running;
