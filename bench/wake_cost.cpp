@@ -18,7 +18,9 @@
 // --conns N (default 1,000), --depth K (default 16). --shift B moves weft's
 // connection body's frame B bytes down the stack: which of the stack's cache
 // lines a wake-up touches depends on it, so D1 misses are best taken as the
-// mean of --shift 16, 32, 48 and none.
+// mean of --shift 16, 32, 48 and 64. The misses at polls (Poller::poll,
+// FdWatch::on_ready, BroadcastList::notify_all: waking the fibers) vary from
+// run to run with how soon the generator answers; the rest do not.
 //
 // The load generator (echo_generator.hpp) is this program again, exec'd in
 // a child: valgrind does not follow an exec unless told to
