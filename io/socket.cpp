@@ -292,7 +292,7 @@ long Socket::read_nowait(void* buf, std::size_t n) {
 // A read of n bytes returned r >= 0: a short one drained the socket.
 inline long Socket::took(long r, std::size_t n) noexcept {
   drained_ = r > 0 && static_cast<std::size_t>(r) < n;
-  got_data_ |= r > 0;
+  if (r > 0) took_data();
   return r;
 }
 

@@ -66,7 +66,7 @@ enum class Shutdown { read, write, both };
 // (e.g. a reader and a writer). Preconditions: it is destroyed, moved or
 // assigned only while no tasklet is parked in it, and, once it has parked,
 // on its loop before that loop ends.
-class Socket {
+class alignas(32) Socket {
  public:
   // An empty socket (is_open() false).
   Socket() noexcept;
@@ -138,11 +138,12 @@ class Socket {
                          std::chrono::nanoseconds idle) noexcept {
     first_bytes_ns_ = first_bytes.count();
     idle_ns_ = idle.count();
+    read_bound_ns_ = got_data_ ? idle_ns_ : first_bytes_ns_;
   }
   // The timeout a read called with `t` waits under (see set_read_timeouts).
   Timeout read_timeout(Timeout t) const noexcept {
     if (t.kind() != Timeout::Kind::current) return t;
-    const std::int64_t bound = got_data_ ? idle_ns_ : first_bytes_ns_;
+    const std::int64_t bound = read_bound_ns_;
     return bound > 0 ? Timeout(std::chrono::nanoseconds(bound)) : t;
   }
   // Parks until the socket is writable. Throws as wait_readable.
@@ -237,6 +238,10 @@ class Socket {
   int get_int_option(int level, int name, const char* what) const;
   void set_int_option(int level, int name, int value, const char* what);
 
+  // What a read or write touches comes first, in 32 bytes (the class is
+  // aligned to them, so they never straddle two cache lines): with
+  // thousands of connections the socket has left the cache by its next
+  // wake-up, and each line it spreads over is one more miss.
   int fd_ = -1;
   bool use_send_ = true;          // send(MSG_NOSIGNAL); cleared for fds that are not sockets
   // The last read returned less than asked: the kernel buffer was drained, so
@@ -249,17 +254,27 @@ class Socket {
   bool drained_ = false;
   // Whether the next read waits for readiness before its system call.
   bool wait_for_edge() const noexcept;
-  bool got_data_ = false;  // a read has returned data (read_timeout: idle, not first_bytes)
-  std::int64_t first_bytes_ns_ = 0;  // set_read_timeouts (0: none)
-  std::int64_t idle_ns_ = 0;
+  bool got_data_ = false;  // a read has returned data (read_timeout: idle, not first_bytes);
+                           // set it with took_data()
+  bool accept_nodelay_ = false;   // listeners: TCP_NODELAY on accepted sockets
   // IO calls since this socket last parked or gave way. A socket whose reads
   // and writes keep succeeding (a peer streaming as fast as it can) never
   // parks: every kIoBudget calls it yields, and the loop polls before it runs
   // again, so other connections, timers and signals get their turn.
   std::uint32_t streak_ = 0;
   static constexpr std::uint32_t kIoBudget = 32;
-  bool accept_nodelay_ = false;   // listeners: TCP_NODELAY on accepted sockets
   std::unique_ptr<FdWatch> watch_;  // created at the first park
+  std::int64_t read_bound_ns_ = 0;  // what read_timeout() applies: first_bytes_ns_ until
+                                    // got_data_, then idle_ns_
+  std::int64_t idle_ns_ = 0;        // set_read_timeouts (0: none)
+  std::int64_t first_bytes_ns_ = 0;
+  // A read returned data: from now on reads are bounded by idle_ns_.
+  void took_data() noexcept {
+    if (__builtin_expect(!got_data_, 0)) {
+      got_data_ = true;
+      read_bound_ns_ = idle_ns_;
+    }
+  }
   Endpoint peer_;                 // recorded at connect/accept (empty otherwise)
 };
 

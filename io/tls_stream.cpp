@@ -199,7 +199,7 @@ std::size_t TlsStream::read(void* buf, std::size_t n, LazyDeadline& d) {
     std::size_t got = 0;
     const int r = SSL_read_ex(s.ssl, buf, n, &got);
     if (r == 1) {
-      socket_->got_data_ = true;
+      socket_->took_data();
       return got;
     }
     const int e = SSL_get_error(s.ssl, r);

@@ -197,7 +197,7 @@ bool deadline_pending(const TimerNode& n) noexcept;
 // deadline (on_park_deadline re-arms it then). A connection that reads with a
 // 60 s idle bound thus costs no heap operation per read, only one per idle
 // period.
-inline Wake begin_wait(Loop& loop, Fiber& self, const Deadline& d) noexcept {
+[[gnu::always_inline]] inline Wake begin_wait(Loop& loop, Fiber& self, const Deadline& d) noexcept {
   if (__builtin_expect(self.kill_pending, 0) && !self.uninterruptible) {
     self.kill_pending = false;
     return Wake::killed;
@@ -214,8 +214,10 @@ inline Wake begin_wait(Loop& loop, Fiber& self, const Deadline& d) noexcept {
   return Wake::none;
 }
 
-// park(d, kind, on) for `self`, the running fiber of `loop`.
-inline Wake park_on(Loop& loop, Fiber& self, const Deadline& d, WaitKind kind,
+// park(d, kind, on) for `self`, the running fiber of `loop`. Always inline
+// (so is the switch in it): LTO made it a call with a frame of its own, one
+// more between a parked tasklet's frames and its saved registers.
+[[gnu::always_inline]] inline Wake park_on(Loop& loop, Fiber& self, const Deadline& d, WaitKind kind,
                     const void* on) noexcept {
   const Wake early = begin_wait(loop, self, d);
   if (early != Wake::none) return early;

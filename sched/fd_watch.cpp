@@ -139,32 +139,49 @@ FdWake FdWatch::wait(FdEvents wanted, const Deadline& d) noexcept {
       return r;
     }
   }
-  const bool read = (events & Poller::kRead) != 0;
-  const bool write = (events & Poller::kWrite) != 0;
-  want_read_ += read;
-  want_write_ += write;
+  if (events == (Poller::kRead | Poller::kWrite)) return wait_either(d);
+  // A one-event wait (a socket's, nearly always) is woken by its event only.
+  // Its path holds nothing in memory but what the park needs: with thousands
+  // of connections, every byte of this frame is on a stack line that is cold
+  // at the next wake-up (the wait on both, with its Place and fired bits,
+  // is out of line).
+  const bool read = events == Poller::kRead;
+  // (Two branches, not two adds: GCC made the adds one vector add whose
+  // constant it kept, and spilled, across the park.)
+  if (read) ++want_read_; else ++want_write_;
   const unsigned bad_fd_reports = bad_fd_reports_;
   if (!edge_ && (armed_ & events) != events) update();
-  // A one-event wait is woken by its event only; a wait on both learns from
-  // on_ready which fired, and waits again (keeping its turn) after a wake-up
-  // passed on to it that carried none (see WaitList).
-  int fired = events;
-  if (bad_fd_reports_ != bad_fd_reports) {
-    // update() found the fd not open: nothing to wait for
-  } else if (!write) {
-    r.wake = readers_.wait(d, WaitKind::fd_read, wait_on_number(fd_));
-  } else if (!read) {
-    r.wake = writers_.wait(d, WaitKind::fd_write, wait_on_number(fd_));
-  } else {
-    fired = 0;
+  if (bad_fd_reports_ == bad_fd_reports) {  // (else update() found the fd not open)
+    r.wake = read ? readers_.wait(d, WaitKind::fd_read, wait_on_number(fd_))
+                  : writers_.wait(d, WaitKind::fd_write, wait_on_number(fd_));
+  }
+  if (read) --want_read_; else --want_write_;  // stays armed: see on_ready
+  end_wait(r, bad_fd_reports, events);
+  return r;
+}
+
+// A wait on both events learns from on_ready which fired, and waits again
+// (keeping its turn) after a wake-up passed on to it that carried none (see
+// WaitList).
+FdWake FdWatch::wait_either(const Deadline& d) noexcept {
+  constexpr int events = Poller::kRead | Poller::kWrite;
+  FdWake r;
+  ++want_read_;
+  ++want_write_;
+  const unsigned bad_fd_reports = bad_fd_reports_;
+  if (!edge_ && (armed_ & events) != events) update();
+  int fired = 0;
+  if (bad_fd_reports_ == bad_fd_reports) {  // (else update() found the fd not open)
     WaitList::Place place;
     do {
       r.wake = either_.wait(d, place, &fired, WaitKind::fd_io, wait_on_number(fd_));
     } while (r.wake == Wake::ready && fired == 0 && !closed_ &&
              bad_fd_reports_ == bad_fd_reports);
+  } else {
+    fired = events;
   }
-  want_read_ -= read;  // stays armed: see on_ready
-  want_write_ -= write;
+  --want_read_;
+  --want_write_;
   end_wait(r, bad_fd_reports, fired & events);
   return r;
 }

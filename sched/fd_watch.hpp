@@ -122,6 +122,8 @@ class alignas(64) FdWatch {
   int wanted() const noexcept;
   static void on_ready(void* owner, int events) noexcept;
   void wake_all() noexcept;
+  // wait() on both events (out of line: see wait()).
+  [[gnu::noinline]] FdWake wait_either(const Deadline& d) noexcept;
   void end_wait(FdWake& r, unsigned bad_fd_reports, int fired) noexcept;
 
   // The first cache line holds what a read wait and a wake-up touch (the

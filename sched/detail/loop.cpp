@@ -208,22 +208,6 @@ Fiber* Loop::pick_next_slow() noexcept {
   }
 }
 
-void Loop::switch_out() noexcept {
-  Fiber* self = current_;
-  Fiber* next;
-  if (self->killer != nullptr) {
-    next = self->killer;
-    self->killer = nullptr;
-  } else {
-    next = pick_next();
-  }
-  if (next == self) {  // yield_ with nobody else to run
-    self->state = FiberState::running;
-    return;
-  }
-  switch_to(*next);
-}
-
 void Loop::exit_current() noexcept {
   Fiber* self = current_;
   self->state = FiberState::finished;

@@ -86,7 +86,24 @@ class Loop {
     if (first) runq_.push_front(f); else runq_.push_back(f);
   }
   // The running fiber gives up the CPU; it must already be parked or queued.
-  void switch_out() noexcept;
+  // Inline into the park (with pick_next and switch_to): its own frame would
+  // be one more between the parked tasklet's frames and the switch's saved
+  // registers.
+  [[gnu::always_inline]] void switch_out() noexcept {
+    Fiber* self = current_;
+    Fiber* next;
+    if (__builtin_expect(self->killer != nullptr, 0)) {
+      next = self->killer;
+      self->killer = nullptr;
+    } else {
+      next = pick_next();
+    }
+    if (next == self) {  // yield_ with nobody else to run
+      self->state = FiberState::running;
+      return;
+    }
+    switch_to(*next);
+  }
   // The running fiber goes to the back of the run queue and the next one runs
   // (yield_'s fast path: one rotation of the queue and one switch).
   void yield_current() noexcept {
@@ -204,8 +221,11 @@ class Loop {
 
  private:
   // The next context to run: the run queue's head, or the loop's own context
-  // when the queue is empty, a poll is due or quit() was called.
-  Fiber* pick_next() noexcept {
+  // when the queue is empty, a poll is due or quit() was called. Always
+  // inline, as switch_to: out of line (LTO's choice), each is a call and a
+  // frame of its own on the parking tasklet's stack, cold at its next
+  // wake-up when thousands take turns (docs/sched.md, "One wake-up's cost").
+  [[gnu::always_inline]] Fiber* pick_next() noexcept {
     if (__builtin_expect(--ticks_left_ > 0, 1)) {  // (quit() makes it negative)
       Fiber* f = runq_.front();
       if (f != nullptr) {
@@ -217,7 +237,7 @@ class Loop {
     return pick_next_slow();
   }
   Fiber* pick_next_slow() noexcept;
-  void switch_to(Fiber& next) noexcept {
+  [[gnu::always_inline]] void switch_to(Fiber& next) noexcept {
     Fiber* self = current_;
     if (self->canary != nullptr) check_stack_pointer(*self);
     next.state = FiberState::running;
