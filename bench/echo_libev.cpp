@@ -31,6 +31,11 @@ void close_conn(struct ev_loop* loop, Conn* c) {
   delete c;
 }
 
+// run_libev_echo's hook, called after each echo in on_conn<true> only (the
+// floor bench_echo measures is on_conn<false>, which has no such call).
+void (*g_on_echo)() = nullptr;
+
+template <bool kHooked>
 void on_conn(struct ev_loop* loop, ev_io* w, int revents) {
   auto* c = reinterpret_cast<Conn*>(w);
   if (revents & EV_WRITE) {  // finishing a partial write
@@ -48,6 +53,7 @@ void on_conn(struct ev_loop* loop, ev_io* w, int revents) {
   if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) return close_conn(loop, c);
   if (n < 0) return;
   const ssize_t m = ::write(w->fd, c->buf, static_cast<std::size_t>(n));
+  if constexpr (kHooked) g_on_echo();
   if (m == n) return;
   if (m < 0 && errno != EAGAIN) return close_conn(loop, c);
   c->pending_off = m > 0 ? static_cast<std::size_t>(m) : 0;
@@ -57,6 +63,7 @@ void on_conn(struct ev_loop* loop, ev_io* w, int revents) {
   ev_io_start(loop, w);
 }
 
+template <bool kHooked>
 void on_accept(struct ev_loop* loop, ev_io* w, int) {
   for (;;) {
     const int fd = ::accept4(w->fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -64,14 +71,17 @@ void on_accept(struct ev_loop* loop, ev_io* w, int) {
     const int one = 1;
     ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     auto* c = new Conn;
-    ev_io_init(&c->w, on_conn, fd, EV_READ);
+    ev_io_init(&c->w, on_conn<kHooked>, fd, EV_READ);
     ev_io_start(loop, &c->w);
   }
 }
 
 }  // namespace
 
-// Serves echo on `listen_fd` (a listening socket) until the process is killed.
-int run_libev_echo(int listen_fd) {
-  return bench::run_libev_acceptor(listen_fd, on_accept);
+// Serves echo on `listen_fd` (a listening socket) until the process is killed;
+// on_echo, when given, is called after each read's echo is written.
+int run_libev_echo(int listen_fd, void (*on_echo)()) {
+  if (on_echo == nullptr) return bench::run_libev_acceptor(listen_fd, on_accept<false>);
+  g_on_echo = on_echo;
+  return bench::run_libev_acceptor(listen_fd, on_accept<true>);
 }

@@ -28,7 +28,7 @@ using SessionFactory = std::unique_ptr<FloorSession> (*)();
 
 }  // namespace bench
 
-int run_libev_echo(int listen_fd);  // echo_libev.cpp
+int run_libev_echo(int listen_fd, void (*on_echo)() = nullptr);  // echo_libev.cpp
 
 // http_libev.cpp (needs http-parser): the hello routes ("/" 200, else 404;
 // keep-alive unless the request says otherwise), over plain TCP.

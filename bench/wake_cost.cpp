@@ -50,6 +50,7 @@
 #include "bench/echo_generator.hpp"
 #include "bench/echo_process.hpp"
 #include "bench/libev_floor.hpp"
+#include "bench/libev_servers.hpp"
 #include "io/server.hpp"
 #include "io/socket.hpp"
 #include "tasklet/dispatch.hpp"
@@ -104,59 +105,6 @@ void serve_connection(weft::Socket& s) {
   echo_counted(s);
 }
 
-// echo_libev.cpp's server, counting (partial writes: see there).
-struct Conn {
-  ev_io w;
-  char buf[4096];
-  std::size_t pending_off = 0;
-  std::size_t pending_len = 0;
-};
-
-void close_conn(struct ev_loop* loop, Conn* c) {
-  ev_io_stop(loop, &c->w);
-  ::close(c->w.fd);
-  delete c;
-}
-
-void on_conn(struct ev_loop* loop, ev_io* w, int revents) {
-  auto* c = reinterpret_cast<Conn*>(w);
-  if (revents & EV_WRITE) {
-    const ssize_t n = ::write(w->fd, c->buf + c->pending_off, c->pending_len - c->pending_off);
-    if (n < 0 && errno != EAGAIN) return close_conn(loop, c);
-    if (n > 0) c->pending_off += static_cast<std::size_t>(n);
-    if (c->pending_off == c->pending_len) {
-      ev_io_stop(loop, w);
-      ev_io_set(w, w->fd, EV_READ);
-      ev_io_start(loop, w);
-    }
-    return;
-  }
-  const ssize_t n = ::read(w->fd, c->buf, sizeof c->buf);
-  if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) return close_conn(loop, c);
-  if (n < 0) return;
-  const ssize_t m = ::write(w->fd, c->buf, static_cast<std::size_t>(n));
-  count_wake_up();
-  if (m == n) return;
-  if (m < 0 && errno != EAGAIN) return close_conn(loop, c);
-  c->pending_off = m > 0 ? static_cast<std::size_t>(m) : 0;
-  c->pending_len = static_cast<std::size_t>(n);
-  ev_io_stop(loop, w);
-  ev_io_set(w, w->fd, EV_WRITE);
-  ev_io_start(loop, w);
-}
-
-void on_accept(struct ev_loop* loop, ev_io* w, int) {
-  for (;;) {
-    const int fd = ::accept4(w->fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (fd < 0) return;
-    const int one = 1;
-    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    auto* c = new Conn;
-    ev_io_init(&c->w, on_conn, fd, EV_READ);
-    ev_io_start(loop, &c->w);
-  }
-}
-
 // The generator: connects and loads until the server goes.
 int run_client(int argc, char** argv) {
   if (argc != 5) return 2;
@@ -205,7 +153,7 @@ int main(int argc, char** argv) {
             static_cast<char*>(nullptr));
     std::_Exit(127);
   }
-  if (args.only == "libev") return bench::run_libev_acceptor(lfd, on_accept);
+  if (args.only == "libev") return run_libev_echo(lfd, count_wake_up);
   weft::dispatch([lfd] {
     auto server = weft::serve(weft::Socket(lfd), serve_connection);
     server.join(weft::never);
