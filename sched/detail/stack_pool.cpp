@@ -271,7 +271,7 @@ Stack StackPool::map_guarded(std::size_t size) {
   }
   mappings_.push_back(Mapping{addr, size + page});
   ++guard_maps_;
-  Stack s{addr + page, size, nullptr, true, true, 0};
+  Stack s{addr + page, size, nullptr, true, true, next_colour(), 0};
   register_stack(s);
   return s;
 }
@@ -290,7 +290,7 @@ Stack StackPool::carve(Bucket& b, bool region) {
   if (region && ::madvise(b.slab.next, kGapBytes, MADV_GUARD_INSTALL) != 0) {
     throw std::bad_alloc();  // ENOMEM: no memory for the page tables
   }
-  Stack s{base, b.size, region ? nullptr : base - kCanaryBytes, region, false, 0};
+  Stack s{base, b.size, region ? nullptr : base - kCanaryBytes, region, false, next_colour(), 0};
   b.slab.next += slot;
   --b.slab.left;
   if (region) ++guard_regions_made_;

@@ -38,22 +38,21 @@ struct Stack {
   char* canary = nullptr;  // unguarded: the kCanaryBytes below `base`; nullptr when guarded
   bool guarded = false;    // a guard page or a guard region lies right below `base`
   bool guard_map = false;  // the guard is a PROT_NONE page of its own (two maps)
+  std::uint8_t colour = 0;  // 0..kColours-1: see coloured_size()
   unsigned valgrind_id = 0;
   // Usable bytes (all of the slot).
   std::size_t usable() const noexcept;
   // The bytes from `base` up to where the first frame starts: the slot less
-  // a colour of 0..31 cache lines (0..1,984 bytes) picked from the slot's
-  // address. Without it every stack's top frames sit at the same offset in
-  // their pages, so the stacks of a thousand tasklets that take turns compete
-  // for the few cache sets that offset maps to, and a switch's loads alias
-  // the last stack's stores 4 KiB apart (docs/sched.md, "Stack colours").
-  // Slots under kColourMinSize are not coloured.
+  // `colour` cache lines (0..1,984 bytes); the pool gives the stacks it makes
+  // the colours in turn. Without them every stack's top frames sit at the
+  // same offset in their pages, so the stacks of a thousand tasklets that
+  // take turns compete for the few cache sets that offset maps to, and a
+  // switch's loads alias the last stack's stores 4 KiB apart (docs/sched.md,
+  // "Stack colours"). Slots under kColourMinSize are not coloured.
   std::size_t coloured_size() const noexcept {
-    if (size < kColourMinSize) return size;
-    const auto page = static_cast<std::uint32_t>(reinterpret_cast<std::uintptr_t>(base) >> 12);
-    return size - ((page * 0x9E3779B1u) >> (32 - kColourBits)) * 64;
+    return size < kColourMinSize ? size : size - std::size_t{colour} * 64;
   }
-  static constexpr unsigned kColourBits = 5;
+  static constexpr unsigned kColours = 32;
   static constexpr std::size_t kColourMinSize = std::size_t{32} << 10;
 };
 
@@ -152,6 +151,9 @@ class StackPool {
   void reserve_mapping();
   char* map_slab(std::size_t len);
   Stack map_guarded(std::size_t size);
+  std::uint8_t next_colour() noexcept {
+    return static_cast<std::uint8_t>(stacks_made_++ % Stack::kColours);
+  }
   // The next slot of b's slab, its gap a guard region or (region false) a canary.
   Stack carve(Bucket& b, bool region);
   void pool(Bucket& b, const Stack& s) noexcept;
@@ -164,6 +166,7 @@ class StackPool {
   std::size_t guard_maps_ = 0;
   std::size_t guard_regions_made_ = 0;
   std::size_t live_ = 0;
+  unsigned stacks_made_ = 0;  // the next stack's colour: stacks_made_ % Stack::kColours
   // The last guarded default-size stack released, if any: the next acquire of
   // the default size takes it first. A tasklet that ends and one that starts
   // next (a join, a burst of short tasklets) then hand one hot stack on
