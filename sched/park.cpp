@@ -71,7 +71,7 @@ Deadline Deadline::from(Timeout t) {
     return Deadline(scope, f.scope_span, scope != detail::kNever);
   }
   const std::int64_t span = t.duration().count();
-  const std::int64_t own = saturating_add(detail::clock_ns(), span);
+  const std::int64_t own = saturating_add(detail::deadline_base_ns(span), span);
   if (own <= scope) return Deadline(own, span, false);
   return Deadline(scope, f.scope_span, true);
 }

@@ -52,6 +52,44 @@ std::int64_t clock_ns() noexcept {
   return real_clock_ns();
 }
 
+namespace {
+
+// The coarse clock's resolution (one tick), or 0 when it has none worth
+// using (missing, or a tick over 10 ms).
+std::int64_t coarse_tick_ns() noexcept {
+  static const std::int64_t tick = [] {
+    timespec res;
+    if (clock_getres(CLOCK_MONOTONIC_COARSE, &res) != 0 || res.tv_sec != 0) return std::int64_t{0};
+    return res.tv_nsec > 10'000'000 ? std::int64_t{0} : static_cast<std::int64_t>(res.tv_nsec);
+  }();
+  return tick;
+}
+
+// CLOCK_MONOTONIC as of the last tick, plus a tick: no earlier than now.
+std::int64_t coarse_upper_ns(std::int64_t tick) noexcept {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+  return static_cast<std::int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec + tick;
+}
+
+}  // namespace
+
+std::int64_t deadline_base_ns(std::int64_t span) noexcept {
+  const Loop* loop = tls_loop;
+  if (loop != nullptr && loop->virtual_time()) return loop->virtual_now();
+  const std::int64_t tick = coarse_tick_ns();
+  if (tick != 0 && span >= kCoarseSpanTicks * tick) return coarse_upper_ns(tick);
+  return real_clock_ns();
+}
+
+bool deadline_passed(std::int64_t ns) noexcept {
+  const Loop* loop = tls_loop;
+  if (loop != nullptr && loop->virtual_time()) return ns <= loop->virtual_now();
+  const std::int64_t tick = coarse_tick_ns();
+  if (tick != 0 && ns > coarse_upper_ns(tick)) return false;
+  return ns <= real_clock_ns();
+}
+
 void Loop::set_virtual_time(bool on) noexcept {
   if (on && !virtual_time_) virtual_now_ = real_clock_ns();  // starts where the wall clock is
   virtual_time_ = on;
@@ -428,8 +466,10 @@ void Loop::poll_once(bool block) {
   struct Stamp {  // when the poll ended: pick_next_slow's interval (real time), parks' stamps
     Loop& loop;
     ~Stamp() {
-      loop.last_poll_ns_ = real_clock_ns();
-      loop.coarse_now_ = static_cast<std::uint32_t>(clock_ns() >> kCoarseShift);
+      const std::int64_t now = real_clock_ns();  // one reading for both
+      loop.last_poll_ns_ = now;
+      loop.coarse_now_ =
+          static_cast<std::uint32_t>((loop.virtual_time_ ? loop.virtual_now_ : now) >> kCoarseShift);
       loop.pulse_.polling.store(false, std::memory_order_relaxed);
     }
   } stamp{*this};

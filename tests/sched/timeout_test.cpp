@@ -1,8 +1,12 @@
+#include <time.h>
+
 #include <cmath>
 #include <limits>
 #include <stdexcept>
 #include <string>
 
+#include "sched/detail/loop.hpp"
+#include "sched/park.hpp"
 #include "sched/timeout.hpp"
 #include "sched/wait_list.hpp"
 #include "tasklet/tasklet.hpp"
@@ -198,6 +202,41 @@ TEST_CASE("a scope does not claim another tasklet's scope timeout") {
     } catch (const weft::DeadlineExceeded& e) {
       CHECK_FALSE(mine.fired(e));
     }
+  });
+}
+
+TEST_CASE("long deadlines count from the coarse clock: never early, at most a tick late") {
+  // A deadline of 250 ticks or more is made without a fine clock reading
+  // (sched/detail/loop.hpp: deadline_base_ns); shorter ones are exact.
+  timespec res;
+  REQUIRE(clock_getres(CLOCK_MONOTONIC_COARSE, &res) == 0);
+  const std::int64_t tick = res.tv_nsec;
+  run([&] {
+    const std::int64_t long_span = 300 * tick;  // 1.2 s with a 4 ms tick
+    int early = 0;  // only when the kernel's tick ran late (a vCPU descheduled): rare
+    for (int i = 0; i < 1000; ++i) {
+      const std::int64_t before = weft::detail::real_clock_ns();
+      const weft::Deadline d = weft::Deadline::from(Timeout(std::chrono::nanoseconds(long_span)));
+      const std::int64_t after = weft::detail::real_clock_ns();
+      if (d.ns() < before + long_span) ++early;
+      REQUIRE(d.ns() <= after + long_span + tick);   // late by at most a tick
+      CHECK(d.span_ns() == long_span);
+      const weft::Deadline s = weft::Deadline::from(Timeout(std::chrono::milliseconds(2)));
+      REQUIRE(s.ns() >= after + 2'000'000);           // short: from a fine reading
+      REQUIRE(s.ns() <= weft::detail::real_clock_ns() + 2'000'000);
+    }
+    CHECK(early <= 10);
+    const std::int64_t now = weft::detail::real_clock_ns();
+    CHECK(weft::detail::deadline_passed(now));
+    CHECK(weft::detail::deadline_passed(now - 10 * tick));
+    CHECK_FALSE(weft::detail::deadline_passed(now + 10 * tick));
+    CHECK_FALSE(weft::detail::deadline_passed(now + 1'000'000'000));
+  });
+  run_virtual([] {  // virtual time: exact, whatever the span
+    const std::int64_t now = weft::detail::clock_ns();
+    CHECK(weft::Deadline::from(Timeout(5.0)).ns() == now + 5'000'000'000);
+    CHECK(weft::detail::deadline_passed(now));
+    CHECK_FALSE(weft::detail::deadline_passed(now + 1));
   });
 }
 
