@@ -89,8 +89,10 @@ void make_context(Context& c, void* stack_bottom, std::size_t size, void (*entry
                   void* arg) noexcept;
 
 // Suspends the running context into `from` and resumes `to`. Returns when some
-// other context switches back to `from`.
-inline void switch_context(Context& from, Context& to) noexcept;
+// other context switches back to `from`. Always inline (its one caller is
+// Loop::switch_to, itself always inline): LTO made it a call, one more frame
+// and return address between a parked fiber's frames and its saved registers.
+[[gnu::always_inline]] inline void switch_context(Context& from, Context& to) noexcept;
 
 // The last switch of a context whose stack is about to be released: like
 // switch_context, but `from` is never resumed (ASan drops its fake stack, TSan
@@ -233,7 +235,7 @@ inline bool annotated_switches() noexcept { return g_annotate_switches; }
 [[gnu::cold, gnu::noinline]] void switch_annotated(Context& from, Context& to,
                                                    Switch& sw) noexcept;
 
-inline void switch_context(Context& from, Context& to) noexcept {
+[[gnu::always_inline]] inline void switch_context(Context& from, Context& to) noexcept {
   EhGlobals* g = eh_globals();
   if (__builtin_expect(g->caught != nullptr || g->uncaught != 0, 0)) save_eh(from, *g);
   Switch sw{&from, &to};
