@@ -205,7 +205,7 @@ bool deadline_pending(const TimerNode& n) noexcept;
   self.park_deadline = d.ns();
   self.parked_at = loop.coarse_now();
   if (!d.is_never()) {
-    if (deadline_passed(d.ns())) return Wake::timed_out;
+    if (deadline_passed(d.ns(), d.span_ns())) return Wake::timed_out;
     if (!self.timer.armed() || self.timer.deadline > d.ns()) {
       self.timer.fire = on_park_deadline;
       loop.timers().arm(self.timer, d.ns());

@@ -65,11 +65,12 @@ std::int64_t coarse_tick_ns() noexcept {
   return tick;
 }
 
-// CLOCK_MONOTONIC as of the last tick, plus a tick: no earlier than now.
+// CLOCK_MONOTONIC as of the last tick, plus the margin: no earlier than now
+// unless the coarse clock lags by more than the margin.
 std::int64_t coarse_upper_ns(std::int64_t tick) noexcept {
   timespec ts;
   clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-  return static_cast<std::int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec + tick;
+  return static_cast<std::int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec + coarse_margin_ns(tick);
 }
 
 }  // namespace
@@ -77,16 +78,19 @@ std::int64_t coarse_upper_ns(std::int64_t tick) noexcept {
 std::int64_t deadline_base_ns(std::int64_t span) noexcept {
   const Loop* loop = tls_loop;
   if (loop != nullptr && loop->virtual_time()) return loop->virtual_now();
-  const std::int64_t tick = coarse_tick_ns();
-  if (tick != 0 && span >= kCoarseSpanTicks * tick) return coarse_upper_ns(tick);
+  if (span >= kCoarseMinSpanNs) {
+    if (const std::int64_t tick = coarse_tick_ns(); tick != 0) return coarse_upper_ns(tick);
+  }
   return real_clock_ns();
 }
 
-bool deadline_passed(std::int64_t ns) noexcept {
+bool deadline_passed(std::int64_t ns, std::int64_t span) noexcept {
   const Loop* loop = tls_loop;
   if (loop != nullptr && loop->virtual_time()) return ns <= loop->virtual_now();
-  const std::int64_t tick = coarse_tick_ns();
-  if (tick != 0 && ns > coarse_upper_ns(tick)) return false;
+  if (span >= kCoarseMinSpanNs) {
+    const std::int64_t tick = coarse_tick_ns();
+    if (tick != 0 && ns > coarse_upper_ns(tick)) return false;
+  }
   return ns <= real_clock_ns();
 }
 

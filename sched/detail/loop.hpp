@@ -40,19 +40,23 @@ std::int64_t clock_ns() noexcept;
 // CLOCK_MONOTONIC in ns, whatever the loop's clock (poll cadence, watchdogs).
 std::int64_t real_clock_ns() noexcept;
 // What a deadline `span` ns away is counted from: clock_ns() for spans under
-// kCoarseSpanTicks ticks of the kernel's coarse clock (and in virtual time);
-// for longer ones that clock plus its resolution, which is no earlier than
-// now (the coarse clock is CLOCK_MONOTONIC as of the last tick) and is read
-// without the TSC: ~6 ns here against 30-60 ns for a fine reading (rdtsc is
-// slow in a VM). Such a deadline ends up to one tick (4 ms here) late, never
-// early unless the kernel's tick itself runs late (a paused VM).
+// kCoarseMinSpanNs (and in virtual time); for longer ones the kernel's coarse
+// clock plus a margin of two ticks and 2 ms, read without the TSC: ~6 ns here
+// against 30-60 ns for a fine reading (rdtsc is slow in a VM). The coarse
+// clock is CLOCK_MONOTONIC as of the last tick, and lags it by 1-5.5 ms on a
+// 4 ms tick here (measured), so such a deadline ends up to the margin (10 ms
+// here) late, and early only if the coarse clock lags by more than that.
 std::int64_t deadline_base_ns(std::int64_t span) noexcept;
-// Whether absolute deadline `ns` (loop clock) has passed. One that lies more
-// than a tick beyond the coarse clock has not, and is known without a fine
-// reading; were the tick late, a passed deadline would be taken for a future
-// one, and the wait would end timed out at the next poll instead of at once.
-bool deadline_passed(std::int64_t ns) noexcept;
-inline constexpr std::int64_t kCoarseSpanTicks = 250;
+// Whether absolute deadline `ns` (loop clock), made from a span of `span` ns,
+// has passed. A long one (span >= kCoarseMinSpanNs) lying beyond the coarse
+// clock plus the margin has not, and is known without a fine reading; should
+// the coarse clock lag by more, a deadline that passed a moment ago is taken
+// for a future one and the wait ends timed out at the next poll instead.
+// Shorter ones (a zero timeout among them) are always tested exactly.
+bool deadline_passed(std::int64_t ns, std::int64_t span) noexcept;
+inline constexpr std::int64_t kCoarseMinSpanNs = 2'000'000'000;
+// The margin over the coarse clock, for its resolution `tick`.
+constexpr std::int64_t coarse_margin_ns(std::int64_t tick) noexcept { return 2 * tick + 2'000'000; }
 
 struct LoopCounters {
   std::size_t live_watchers = 0;  // fd/signal waits and Timers created by weft code
