@@ -66,8 +66,12 @@ std::int64_t coarse_tick_ns() noexcept {
 }
 
 // CLOCK_MONOTONIC as of the last tick, plus the margin: no earlier than now
-// unless the coarse clock lags by more than the margin.
-std::int64_t coarse_upper_ns(std::int64_t tick) noexcept {
+// unless the coarse clock lags by more than the margin. 0 when it cannot stand
+// in for clock_ns(): virtual time, or no coarse clock worth using.
+std::int64_t coarse_upper_ns() noexcept {
+  const std::int64_t tick = coarse_tick_ns();
+  const Loop* loop = tls_loop;
+  if (tick == 0 || (loop != nullptr && loop->virtual_time())) return 0;
   timespec ts;
   clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
   return static_cast<std::int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec + coarse_margin_ns(tick);
@@ -76,22 +80,17 @@ std::int64_t coarse_upper_ns(std::int64_t tick) noexcept {
 }  // namespace
 
 std::int64_t deadline_base_ns(std::int64_t span) noexcept {
-  const Loop* loop = tls_loop;
-  if (loop != nullptr && loop->virtual_time()) return loop->virtual_now();
   if (span >= kCoarseMinSpanNs) {
-    if (const std::int64_t tick = coarse_tick_ns(); tick != 0) return coarse_upper_ns(tick);
+    if (const std::int64_t upper = coarse_upper_ns(); upper != 0) return upper;
   }
-  return real_clock_ns();
+  return clock_ns();
 }
 
 bool deadline_passed(std::int64_t ns, std::int64_t span) noexcept {
-  const Loop* loop = tls_loop;
-  if (loop != nullptr && loop->virtual_time()) return ns <= loop->virtual_now();
   if (span >= kCoarseMinSpanNs) {
-    const std::int64_t tick = coarse_tick_ns();
-    if (tick != 0 && ns > coarse_upper_ns(tick)) return false;
+    if (const std::int64_t upper = coarse_upper_ns(); upper != 0 && ns > upper) return false;
   }
-  return ns <= real_clock_ns();
+  return ns <= clock_ns();
 }
 
 void Loop::set_virtual_time(bool on) noexcept {
