@@ -190,7 +190,13 @@ FdWake Socket::await(Op op, LazyDeadline& d) {
   streak_ = 0;
   if (!watch_) watch_ = std::make_unique<FdWatch>(fd_, Readiness::edge);  // waits follow EAGAIN
   const bool write = op == Op::write || op == Op::connect || op == Op::wait_write;
-  return watch_->wait(write ? FdEvents::write : FdEvents::read, d.get());
+  // The deadline is resolved inline: Deadline::from's frame would lie below
+  // this one, on a stack line cold at the next wake-up.
+  detail::Fiber* self = detail::running_tasklet();
+  const Deadline& deadline =
+      self != nullptr ? d.get([self](Timeout t) { return detail::resolve_deadline(*self, t); })
+                      : d.get();  // (throws NotInTasklet)
+  return watch_->wait(write ? FdEvents::write : FdEvents::read, deadline);
 }
 
 void Socket::park(Op op, LazyDeadline& d, std::string_view target) {

@@ -49,6 +49,20 @@ inline Fiber* running_tasklet() noexcept {
   return loop != nullptr && loop->in_tasklet() ? loop->running() : nullptr;
 }
 
+// Deadline::from(t) for the running fiber f. Inline: a socket call that
+// parks resolves its timeout right before the park, and out of line this was
+// one more frame below the parked tasklet's, a stack line cold at its next
+// wake-up (docs/sched.md, "One wake-up's cost").
+inline Deadline resolve_deadline(const Fiber& f, Timeout t) noexcept {
+  const std::int64_t scope = f.scope_deadline;
+  if (t.kind() != Timeout::Kind::after) return Deadline(scope, f.scope_span, scope != kNever);
+  const std::int64_t span = t.duration().count();
+  const std::int64_t base = deadline_base_ns(span);
+  const std::int64_t own = base > INT64_MAX - span ? INT64_MAX : base + span;
+  if (own <= scope) return Deadline(own, span, false);
+  return Deadline(scope, f.scope_span, true);
+}
+
 // ---- running a loop (the tasklet layer's dispatch(); LoopHooks: sched/detail/loop_hooks.hpp)
 
 struct LoopSetup {

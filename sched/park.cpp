@@ -19,10 +19,6 @@ Fiber& fiber_of(detail::TimerNode& n) noexcept {
   return *reinterpret_cast<Fiber*>(reinterpret_cast<char*>(&n) - offsetof(Fiber, timer));
 }
 
-std::int64_t saturating_add(std::int64_t a, std::int64_t b) noexcept {
-  return a > INT64_MAX - b ? INT64_MAX : a + b;
-}
-
 }  // namespace
 
 bool detail::deadline_pending(const detail::TimerNode& n) noexcept {
@@ -65,15 +61,7 @@ Fiber& current_fiber(std::string_view what) {
 
 Deadline Deadline::from(Timeout t) {
   const Fiber* running = detail::running_tasklet();
-  const Fiber& f = running != nullptr ? *running : current_fiber("a blocking call");
-  const std::int64_t scope = f.scope_deadline;
-  if (t.kind() != Timeout::Kind::after) {
-    return Deadline(scope, f.scope_span, scope != detail::kNever);
-  }
-  const std::int64_t span = t.duration().count();
-  const std::int64_t own = saturating_add(detail::deadline_base_ns(span), span);
-  if (own <= scope) return Deadline(own, span, false);
-  return Deadline(scope, f.scope_span, true);
+  return detail::resolve_deadline(running != nullptr ? *running : current_fiber("a blocking call"), t);
 }
 
 const char* wait_kind_name(WaitKind k) noexcept {

@@ -17,8 +17,12 @@
 
 namespace weft {
 
+class Deadline;
+
 namespace detail {
 struct Fiber;
+// Deadline::from(t) for fiber f, inline (sched/extension.hpp).
+Deadline resolve_deadline(const Fiber& f, Timeout t) noexcept;
 }
 
 // Why a park ended.
@@ -84,6 +88,7 @@ class Deadline {
   std::int64_t span_ns() const noexcept { return span_; }
 
  private:
+  friend Deadline detail::resolve_deadline(const detail::Fiber& f, Timeout t) noexcept;
   Deadline(std::int64_t ns, std::int64_t span, bool scope) noexcept
       : ns_(ns), span_(span), from_scope_(scope) {}
   std::int64_t ns_;

@@ -22,6 +22,15 @@ class LazyDeadline {
     }
     return deadline_;
   }
+  // The same, resolved by make(timeout) (an inline resolver: see Socket::await).
+  template <class Make>
+  const Deadline& get(Make&& make) {
+    if (!resolved_) {
+      ::new (static_cast<void*>(&deadline_)) Deadline(make(timeout_));
+      resolved_ = true;
+    }
+    return deadline_;
+  }
 
  private:
   Timeout timeout_;
