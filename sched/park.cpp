@@ -61,7 +61,8 @@ Fiber& current_fiber(std::string_view what) {
 
 Deadline Deadline::from(Timeout t) {
   const Fiber* running = detail::running_tasklet();
-  return detail::resolve_deadline(running != nullptr ? *running : current_fiber("a blocking call"), t);
+  const Fiber& f = running != nullptr ? *running : current_fiber("a blocking call");
+  return detail::resolve_deadline(f, t);
 }
 
 const char* wait_kind_name(WaitKind k) noexcept {

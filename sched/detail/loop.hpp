@@ -258,11 +258,10 @@ class Loop {
   Fiber* pick_next_slow() noexcept;
   // One turn ahead: the stack lines of the fiber that runs after the one just
   // picked, and the record of the one after that (the next pick reads its
-  // stack pointer there, and its wake-up the rest). make_runnable's prefetch comes too early when the
-  // run queue is long: at saturation a woken fiber waits behind hundreds, and
-  // what was fetched for it has left the cache by its turn. (bench_echo,
-  // 1,000 connections, saturated: server CPU per round trip 1.06x -> 1.02x
-  // libev's, medians of 5 alternating runs.)
+  // stack pointer there, and its wake-up the rest). make_runnable's prefetch
+  // comes too early when the run queue is long: at saturation a woken fiber
+  // waits behind hundreds, and what was fetched for it has left the cache by
+  // its turn (docs/sched.md, "Prefetch one turn ahead").
   [[gnu::always_inline]] void prefetch_ahead() const noexcept {
     runq_.prefetch_ahead(kPrefetchLines);
   }
