@@ -107,14 +107,15 @@ class RunQueue {
     const std::size_t mask = cap_ - 1;
     Fiber* const* const buf = buf_.get();
     if (head == tail) return;
-    if (const Fiber* f = buf[head & mask]) {
+    const Fiber* f = buf[head & mask];
+    if (f != nullptr && f->ctx.fctx != nullptr) {  // (not before its first run: no stack)
       const auto* sp = static_cast<const char*>(f->ctx.fctx);
       for (int line = 0; line < lines; ++line) __builtin_prefetch(sp + 64 * line);
     }
     if (head + 1 != tail) {
-      if (const Fiber* f = buf[(head + 1) & mask]) {
-        __builtin_prefetch(f);
-        __builtin_prefetch(reinterpret_cast<const char*>(f) + 64);
+      if (const Fiber* g = buf[(head + 1) & mask]) {
+        __builtin_prefetch(g);
+        __builtin_prefetch(reinterpret_cast<const char*>(g) + 64);
       }
     }
   }
