@@ -192,10 +192,11 @@ FdWake Socket::await(Op op, LazyDeadline& d) {
   const bool write = op == Op::write || op == Op::connect || op == Op::wait_write;
   // The deadline is resolved inline: Deadline::from's frame would lie below
   // this one, on a stack line cold at the next wake-up.
-  detail::Fiber* self = detail::running_tasklet();
-  const Deadline& deadline =
-      self != nullptr ? d.get([self](Timeout t) { return detail::resolve_deadline(*self, t); })
-                      : d.get();  // (throws NotInTasklet)
+  const Deadline& deadline = d.get([](Timeout t) {
+    const detail::Fiber* self = detail::running_tasklet();
+    return self != nullptr ? detail::resolve_deadline(*self, t)
+                           : Deadline::from(t);  // (throws NotInTasklet)
+  });
   return watch_->wait(write ? FdEvents::write : FdEvents::read, deadline);
 }
 

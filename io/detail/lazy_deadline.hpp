@@ -15,13 +15,7 @@ class LazyDeadline {
   explicit LazyDeadline(Timeout t) noexcept : timeout_(t) {}
 
   // The deadline, resolved on first use. Must be called in a tasklet.
-  const Deadline& get() {
-    if (!resolved_) {
-      ::new (static_cast<void*>(&deadline_)) Deadline(Deadline::from(timeout_));
-      resolved_ = true;
-    }
-    return deadline_;
-  }
+  const Deadline& get() { return get([](Timeout t) { return Deadline::from(t); }); }
   // The same, resolved by make(timeout) (an inline resolver: see Socket::await).
   template <class Make>
   const Deadline& get(Make&& make) {

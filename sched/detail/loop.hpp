@@ -89,11 +89,9 @@ class Loop {
   // nothing, when there is no room for it.
   void add_fiber(Fiber& f);
   void make_runnable(Fiber& f, bool first) noexcept {
-    // It runs soon: start fetching the frames at the top of its stack, which
-    // the switch to it reads first (harmless for a fiber without a stack yet).
-    // With a thousand tasklets taking turns, they have left the L1 cache.
-    const auto* sp = static_cast<const char*>(f.ctx.fctx);
-    for (int line = 0; line < kPrefetchLines; ++line) __builtin_prefetch(sp + 64 * line);
+    // It runs soon: with a thousand tasklets taking turns, the top of its
+    // stack has left the L1 cache.
+    prefetch_stack(f, kPrefetchLines);
     queue(f, first);
   }
   // f, created and queued, moves to the head of the run queue.
@@ -248,7 +246,10 @@ class Loop {
       Fiber* f = runq_.front();
       if (f != nullptr) {
         runq_.pop_front(*f);
-        prefetch_ahead();
+        // One turn ahead: make_runnable's prefetch comes too early when the
+        // queue is long (at saturation a woken fiber waits behind hundreds);
+        // docs/sched.md, "Prefetch one turn ahead".
+        runq_.prefetch_ahead(kPrefetchLines);
         // A new fiber (a join runs it next) gets its stack first.
         if (f->state != FiberState::created || start(*f)) return f;
       }
@@ -256,15 +257,6 @@ class Loop {
     return pick_next_slow();
   }
   Fiber* pick_next_slow() noexcept;
-  // One turn ahead: the stack lines of the fiber that runs after the one just
-  // picked, and the record of the one after that (the next pick reads its
-  // stack pointer there, and its wake-up the rest). make_runnable's prefetch
-  // comes too early when the run queue is long: at saturation a woken fiber
-  // waits behind hundreds, and what was fetched for it has left the cache by
-  // its turn (docs/sched.md, "Prefetch one turn ahead").
-  [[gnu::always_inline]] void prefetch_ahead() const noexcept {
-    runq_.prefetch_ahead(kPrefetchLines);
-  }
   [[gnu::always_inline]] void switch_to(Fiber& next) noexcept {
     Fiber* self = current_;
     if (self->canary != nullptr) check_stack_pointer(*self);

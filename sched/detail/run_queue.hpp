@@ -99,19 +99,15 @@ class RunQueue {
   }
   // Prefetches the top `lines` cache lines of the stack of the ring's first
   // fiber and the first two lines of its second's record, which a wake-up
-  // reads (see Loop::prefetch_ahead and fiber.hpp). Tombstones count as
-  // fibers: a few prefetches fewer, never a wrong address.
+  // reads and the next pick takes the stack pointer from (see fiber.hpp).
+  // Tombstones count as fibers: a few prefetches fewer, never a wrong address.
   [[gnu::always_inline]] void prefetch_ahead(int lines) const noexcept {
     const std::size_t head = head_;
     const std::size_t tail = tail_;
     const std::size_t mask = cap_ - 1;
     Fiber* const* const buf = buf_.get();
     if (head == tail) return;
-    const Fiber* f = buf[head & mask];
-    if (f != nullptr && f->ctx.fctx != nullptr) {  // (not before its first run: no stack)
-      const auto* sp = static_cast<const char*>(f->ctx.fctx);
-      for (int line = 0; line < lines; ++line) __builtin_prefetch(sp + 64 * line);
-    }
+    if (const Fiber* f = buf[head & mask]) prefetch_stack(*f, lines);
     if (head + 1 != tail) {
       if (const Fiber* g = buf[(head + 1) & mask]) {
         __builtin_prefetch(g);
