@@ -41,14 +41,16 @@ inline Args parse(int argc, char** argv, std::initializer_list<IntFlag> extra = 
     std::fprintf(stderr, "\n");
     std::exit(2);
   };
+  bool runs_given = false;  // --runs N wins over --quick's 3, in either order
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--json") == 0) {
       a.json = true;
     } else if (std::strcmp(argv[i], "--quick") == 0) {
       a.scale = 0.1;
-      a.runs = 3;
+      if (!runs_given) a.runs = 3;
     } else if (std::strcmp(argv[i], "--runs") == 0 && i + 1 < argc) {
       a.runs = std::max(1, std::atoi(argv[++i]));
+      runs_given = true;
     } else if (std::strcmp(argv[i], "--only") == 0 && i + 1 < argc) {
       a.only = argv[++i];
     } else {
