@@ -128,8 +128,8 @@ void drop_shadow(const char* addr, std::size_t len) noexcept {
 // below it included). Under ASan its shadow's too, which unpoisoning the
 // released stack wrote: the whole pages only (a slot's shadow is whole pages
 // when its size is a multiple of 32 KiB); the gap's shadow is clean anyway.
-void drop_pages(char* addr, std::size_t len, std::size_t gap) noexcept {
-  ::madvise(addr + gap, len - gap, MADV_DONTNEED);
+void drop_pages(char* addr, std::size_t len) noexcept {
+  ::madvise(addr, len, MADV_DONTNEED);
   drop_shadow(addr, len);
 }
 
@@ -359,13 +359,15 @@ bool StackPool::trim_list(std::vector<Stack>& list, std::size_t& trimmed,
   while (list.size() - trimmed > kKeepCommitted) {
     if (budget == 0) return true;
     const Stack& s = list[trimmed++];
-    // The whole stack, the page a sleeper touched included. The gap below it
-    // (its guard region or canary) is not: a guard region would survive
-    // MADV_DONTNEED anyway, and a canary page is only ever read (the zero page).
-    // A stack from a slab: the gap below it is its slot's (a guarded one's
-    // page below it is not, and holds nothing to drop).
+    // The whole slot: the stack, the page a sleeper touched included, and
+    // the gap below it. A guard region there survives MADV_DONTNEED; a
+    // canary page was only ever read, but reading maps the zero page, which
+    // some kernels count as resident (Linux 6.18 here: 100,000 canary stacks
+    // stayed at ~4 KiB each after the trim when the gap was left out); it
+    // reads zero again after. A stack from a slab: the gap below it is its
+    // slot's (a guarded one's page below it is not, and holds nothing to drop).
     const std::size_t gap = s.guard_map ? 0 : kGapBytes;
-    drop_pages(s.base - gap, s.size + gap, gap);
+    drop_pages(s.base - gap, s.size + gap);
     --budget;
   }
   return false;
