@@ -87,7 +87,8 @@ struct Fiber {
   std::size_t stack_request = 0;  // stack reserve asked for at spawn (0: the loop's default)
   Stack stack;                    // from its first run to its last switch
 
-  // Puts back what a life may change (see below).
+  // Put back what a life may change (see below), in two steps.
+  void reset_after_life() noexcept;
   void reset_for_reuse() noexcept;
 };
 
@@ -98,26 +99,36 @@ static_assert(offsetof(Fiber, ctx) == 0 && offsetof(Fiber, rq_slot) + 8 <= 64 &&
 
 // A finished fiber's memory kept for the next one (the tasklet layer's spare
 // records): the fields its life may have changed go back to their defaults
-// above. Not stored here: what every start sets (state, loop, the live links,
-// the context at the first run), what a finished and released fiber has back
-// already (its timer is unarmed, its other fields read only while armed; its
-// stack base and canary are null, the other stack fields read only with a
-// base; its ext slots: the tasklet layer tests them, see
-// TaskletRecord::holds_nothing), and is_tasklet (fixed at construction).
-inline void Fiber::reset_for_reuse() noexcept {
+// above, in two steps, each where the lines they lie in are in the cache
+// anyway, so that the release of a finished record between the two touches
+// few lines. reset_after_life, when it ends (Loop::exit_current,
+// finish_unstarted): what a park and a deadline scope change, which nobody
+// reads of a finished fiber. reset_for_reuse, when a spare is taken for a
+// new tasklet: what a finished tasklet's handle may still read (daemon) or
+// its spawn set (stack_request, scope_span). Not stored: the killer (the
+// switch that resumes it clears it: null after every life), what every start
+// sets (state, loop, the live links, the context at the first run), what a
+// finished and released fiber has back already (its timer is unarmed, its
+// other fields read only while armed; its stack base and canary are null,
+// the other stack fields read only with a base; its ext slots: the tasklet
+// layer tests them, see TaskletRecord::holds_nothing), and is_tasklet (fixed
+// at construction).
+inline void Fiber::reset_after_life() noexcept {
   wake = Wake::none;
   kill_pending = false;
   uninterruptible = false;
   resting = false;
   wait_kind = WaitKind::other;
-  daemon = false;
   rq_slot = 0;
   parked_at = 0;
   teardown_round = 0;
   ending = false;
   scope_deadline = kNever;
-  killer = nullptr;
   park_deadline = kNever;
+}
+
+inline void Fiber::reset_for_reuse() noexcept {
+  daemon = false;
   scope_span = 0;
   stack_request = 0;
 }

@@ -253,6 +253,7 @@ void Loop::exit_current() noexcept {
   Fiber* self = current_;
   self->state = FiberState::finished;
   timers_.disarm(self->timer);  // a lazy park deadline (see park_on) must not outlive the fiber
+  self->reset_after_life();
   live_.remove(*self);
   if (!self->daemon) --live_nondaemon_;
   leave_stack();
@@ -278,11 +279,10 @@ void Loop::leave_stack() noexcept {
 void Loop::reap_zombie() noexcept {
   Fiber* z = zombie_;
   zombie_ = nullptr;
-  if (z->resting) {
-    release_stack(*z);
-  } else {
-    release(*z);
-  }
+  release_stack(*z);
+  // A resting fiber gives back only its stack; a finished one its record too
+  // (release, as a tail call).
+  if (__builtin_expect(!z->resting, 1)) hooks_.release(*z);
 }
 
 bool Loop::start(Fiber& f) noexcept {
@@ -343,6 +343,8 @@ void Loop::release(Fiber& f) noexcept {
 
 void Loop::finish_unstarted(Fiber& f) noexcept {
   f.state = FiberState::finished;
+  timers_.disarm(f.timer);  // (a resting fiber's lazy deadline)
+  f.reset_after_life();
   live_.remove(f);
   if (!f.daemon) --live_nondaemon_;
 }

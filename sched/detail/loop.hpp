@@ -243,13 +243,12 @@ class Loop {
   // wake-up when thousands take turns (docs/sched.md, "One wake-up's cost").
   [[gnu::always_inline]] Fiber* pick_next() noexcept {
     if (__builtin_expect(--ticks_left_ > 0, 1)) {  // (quit() makes it negative)
-      Fiber* f = runq_.front();
+      // A pop from the ring prefetches one turn ahead: make_runnable's
+      // prefetch comes too early when the queue is long (at saturation a
+      // woken fiber waits behind hundreds); docs/sched.md, "Prefetch one
+      // turn ahead".
+      Fiber* f = runq_.take(kPrefetchLines);
       if (f != nullptr) {
-        runq_.pop_front(*f);
-        // One turn ahead: make_runnable's prefetch comes too early when the
-        // queue is long (at saturation a woken fiber waits behind hundreds);
-        // docs/sched.md, "Prefetch one turn ahead".
-        runq_.prefetch_ahead(kPrefetchLines);
         // A new fiber (a join runs it next) gets its stack first.
         if (f->state != FiberState::created || start(*f)) return f;
       }

@@ -97,23 +97,34 @@ class RunQueue {
     }
     return nullptr;
   }
-  // Prefetches the top `lines` cache lines of the stack of the ring's first
-  // fiber and the first two lines of its second's record, which a wake-up
-  // reads and the next pick takes the stack pointer from (see fiber.hpp).
-  // Tombstones count as fibers: a few prefetches fewer, never a wrong address.
-  [[gnu::always_inline]] void prefetch_ahead(int lines) const noexcept {
-    const std::size_t head = head_;
-    const std::size_t tail = tail_;
-    const std::size_t mask = cap_ - 1;
-    Fiber* const* const buf = buf_.get();
-    if (head == tail) return;
-    if (const Fiber* f = buf[head & mask]) prefetch_stack(*f, lines);
-    if (head + 1 != tail) {
-      if (const Fiber* g = buf[(head + 1) & mask]) {
-        __builtin_prefetch(g);
-        __builtin_prefetch(reinterpret_cast<const char*>(g) + 64);
-      }
+  // Pops the first queued fiber (nullptr when empty) for the loop's pick.
+  // One popped from the ring prefetches one turn ahead: the top `lines` cache
+  // lines of the stack of the ring's new first fiber, and the first two lines
+  // of the record of the one after it, which a wake-up reads and the next pick
+  // takes the stack pointer from (see fiber.hpp). One taken from the `next`
+  // slot prefetches nothing: the ring's first was prefetched when it became
+  // first (a pop) or when it was woken (make_runnable).
+  [[gnu::always_inline]] Fiber* take(int lines) noexcept {
+    if (Fiber* f = next_) {
+      next_ = nullptr;
+      --count_;
+      return f;
     }
+    Fiber** const buf = buf_.get();
+    const std::size_t mask = cap_ - 1;
+    const std::size_t tail = tail_;
+    std::size_t head = head_;
+    for (; head != tail; ++head) {
+      Fiber* f = buf[head & mask];
+      if (f == nullptr) continue;  // a tombstone
+      buf[head & mask] = nullptr;
+      head_ = ++head;
+      --count_;
+      prefetch_ring(head, tail, mask, lines);
+      return f;
+    }
+    head_ = head;
+    return nullptr;
   }
   // Precondition: f == front().
   void pop_front(Fiber& f) noexcept {
@@ -162,6 +173,19 @@ class RunQueue {
     if (tail_ - head_ == cap_) compact();
     f.rq_slot = --head_;
     buf_[head_ & (cap_ - 1)] = &f;
+  }
+  // Tombstones count as fibers: a few prefetches fewer, never a wrong address.
+  [[gnu::always_inline]] void prefetch_ring(std::size_t head, std::size_t tail, std::size_t mask,
+                                            int lines) const noexcept {
+    Fiber* const* const buf = buf_.get();
+    if (head == tail) return;
+    if (const Fiber* f = buf[head & mask]) prefetch_stack(*f, lines);
+    if (head + 1 != tail) {
+      if (const Fiber* g = buf[(head + 1) & mask]) {
+        __builtin_prefetch(g);
+        __builtin_prefetch(reinterpret_cast<const char*>(g) + 64);
+      }
+    }
   }
   void compact() noexcept;
   void grow(std::size_t fibers);

@@ -383,6 +383,15 @@ bool StackPool::trim(std::size_t max_stacks) noexcept {
   return more;
 }
 
+void StackPool::release_slow(const Stack& s) noexcept {
+  forget_stack(s.base, s.size);
+  if (s.size == default_size_ && s.guarded && hot_.base == nullptr) {
+    hot_ = s;
+    return;
+  }
+  pool_released(s);
+}
+
 void StackPool::pool_released(const Stack& s) noexcept {
   if (s.size == default_size_) {
     pool(default_bucket_, s);

@@ -80,14 +80,16 @@ class StackPool {
   // Back to the pool (no system call; see trim()). A guarded default-size
   // stack becomes the hot one when that is free (inline: a finished
   // tasklet's stack usually goes there).
+  // Without a sanitizer (nothing to forget) that path makes no call, so a
+  // finished tasklet's reaping needs no frame of its own.
   void release(const Stack& s) noexcept {
     --live_;
-    forget_stack(s.base, s.size);
-    if (s.size == default_size_ && s.guarded && hot_.base == nullptr) {
+    if (__builtin_expect(s.size == default_size_ && s.guarded && hot_.base == nullptr &&
+                             !annotated_switches(), 1)) {
       hot_ = s;
       return;
     }
-    pool_released(s);
+    release_slow(s);
   }
   // Gives the pages of pooled stacks beyond a high-water mark back to the
   // kernel, at most `max_stacks` of them. Returns true when more remain.
@@ -147,6 +149,8 @@ class StackPool {
 
   // release() of a stack that does not become the hot one.
   void pool_released(const Stack& s) noexcept;
+  // release() under a sanitizer, or into the pool.
+  [[gnu::noinline]] void release_slow(const Stack& s) noexcept;
   Bucket& bucket(std::size_t size);
   void reserve_mapping();
   char* map_slab(std::size_t len);

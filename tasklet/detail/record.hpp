@@ -28,10 +28,14 @@ struct TaskletRecord : Fiber {
   // It has finished, or finish() has begun (Fiber::ending): its mailbox is gone or going.
   bool gone() const noexcept { return ending || state == FiberState::finished; }
 
+  static constexpr std::uint8_t kNoSpare = 0xff;
   std::uint32_t refs = 0;     // handles, plus one held by the loop until it finishes
   bool observed = false;      // a join saw how it ended: no "never joined" log
   std::uint8_t block_align_log2 = 0;  // its block came from the aligned heap (0: the pool)
-  std::uint8_t spare_class = 0xff;  // its block's RecordPool size class (0xff: none, never spare)
+  // Its block's RecordPool size class (kNoSpare: none, never spare). finish()
+  // sets kNoSpare when the record holds more than its body, and so does a
+  // name given later: a release then tests this one byte (see release_record).
+  std::uint8_t spare_class = kNoSpare;
   bool is_main = false;       // dispatch()'s main tasklet (its end may be reported: see Report)
   TaskletBody* body = nullptr;  // in the same block, right after the record
   std::uint64_t id = 0;
@@ -69,12 +73,13 @@ inline bool TaskletRecord::holds_nothing() const noexcept {
   return held == 0;
 }
 
-// A finished record that holds_nothing(), kept constructed for the next spawn
-// of its size class (a spare): Fiber's part, then the fields here a tasklet's
-// life may have changed go back to their defaults above. Not stored here: what
-// every spawn sets (refs, body, fn_type, id), its block's (block_align_log2,
-// spare_class), what holds_nothing() tested, and the tree links (finish
-// detached it).
+// A finished record that holds_nothing() is kept constructed for the next
+// spawn of its size class (a spare). When that spawn takes it, Fiber's part
+// of the reset runs (fiber.hpp; the rest ran when the fiber ended), then the
+// fields here a tasklet's life may have changed go back to their defaults
+// above. Not stored here: what every spawn sets (refs, body, fn_type, id),
+// its block's (block_align_log2, spare_class), what holds_nothing() tested,
+// and the tree links (finish detached it).
 inline void TaskletRecord::reset_for_reuse() noexcept {
   Fiber::reset_for_reuse();
   observed = false;

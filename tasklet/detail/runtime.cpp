@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <cassert>
 #include <csignal>
 #include <cstdlib>
 #include <memory>
@@ -71,6 +72,9 @@ void finish(TaskletRecord& r) noexcept {
   if (__builtin_expect(r.is_main, 0)) main_finished();
   // The first joiner runs next (see run_next); any others in queue order.
   r.joiners.notify_all(true);
+  // What its release will find, tested now while these lines are in the
+  // cache: nothing of it changes once it has finished but its name (name_of).
+  if (__builtin_expect(!r.holds_nothing(), 0)) r.spare_class = TaskletRecord::kNoSpare;
 }
 
 void hook_run(Fiber& f) noexcept {
@@ -244,6 +248,7 @@ NewTasklet allocate_tasklet(std::size_t body_size, std::size_t body_align) {
     if (TaskletRecord* r = rt.spare[cls]) {  // constructed already (see keep_spare)
       rt.spare[cls] = static_cast<TaskletRecord*>(r->live_next);
       --rt.spares;
+      r->reset_for_reuse();
       r->id = rt.next_id++;
       return {r, reinterpret_cast<char*>(r) + body_offset(align)};
     }
@@ -266,11 +271,11 @@ namespace {
   }
 }
 
-// A finished record of this loop that holds_nothing() becomes a spare
-// (record.hpp: reset_for_reuse); a spare's body pointer is stale until
-// start_tasklet sets it.
+// A finished record of this loop that holds_nothing() becomes a spare (its
+// fields are put back when it is taken: record.hpp, reset_for_reuse); a
+// spare's body pointer is stale until start_tasklet sets it.
 void keep_spare(TaskletRuntime& rt, TaskletRecord& r) noexcept {
-  r.reset_for_reuse();
+  assert(r.killer == nullptr && !r.timer.armed() && r.holds_nothing());
   r.live_next = rt.spare[r.spare_class];
   rt.spare[r.spare_class] = &r;
   ++rt.spares;
@@ -297,16 +302,21 @@ void discard_tasklet(TaskletRecord* r) noexcept {
   destroy_record(*r);
 }
 
+// The last reference goes after the tasklet has finished (the loop holds one
+// until then), so finish() has told, in spare_class, whether the record holds
+// nothing but its body: most releases read only the lines of refs and loop.
 void release_record(TaskletRecord& r) noexcept {
   if (--r.refs != 0) return;
-  if (__builtin_expect(!r.holds_nothing(), 0)) {
-    destroy_record(r);
-    return;
+  if (__builtin_expect(r.spare_class == TaskletRecord::kNoSpare, 0)) {
+    if (!r.holds_nothing()) {
+      destroy_record(r);
+      return;
+    }
   }
   r.body->~TaskletBody();
   TaskletRuntime* rt = find_runtime();
   if (rt != nullptr && r.loop == current_loop() && r.spare_class < RecordPool::kClasses &&
-      rt->spares < TaskletRuntime::kMaxSpares && !r.timer.armed()) {
+      rt->spares < TaskletRuntime::kMaxSpares) {
     keep_spare(*rt, r);
     return;
   }
@@ -327,7 +337,7 @@ Tasklet start_tasklet(TaskletRecord* r, TaskletBody* body, SpawnOptions* options
   try {
     add_fiber(*r);
   } catch (...) {
-    release_record(*r);
+    destroy_record(*r);  // (never started: finish() did not judge it)
     throw;
   }
   if (!r->daemon) {
@@ -340,6 +350,7 @@ const std::string& name_of(TaskletRecord& r) {
   if (r.name.empty()) {
     if (r.fn_type != nullptr) r.name = name_from_type(*r.fn_type);
     if (r.name.empty()) r.name = "tasklet-" + std::to_string(r.id);
+    r.spare_class = TaskletRecord::kNoSpare;  // it holds a name now (see release_record)
   }
   return r.name;
 }

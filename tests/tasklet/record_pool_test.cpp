@@ -2,6 +2,7 @@
 #include <chrono>
 #include <cstring>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "sched/loop.hpp"
@@ -65,6 +66,24 @@ TEST_CASE("a record reused for a later spawn keeps nothing of its earlier taskle
     CHECK(!t.has_finished());
     CHECK(t.join() == default_stack);
     CHECK(!t.failed());
+  });
+}
+
+TEST_CASE("a record named after its tasklet finished is not reused with that name") {
+  run([] {
+    weft::detail::TaskletRecord* first = nullptr;
+    std::string first_name;
+    {
+      auto t = Tasklet::spawn([] { return 1; });
+      CHECK(t.join() == 1);
+      first = t.record();
+      first_name = t.name();  // derived now, after the end: the record holds a name
+    }
+    // Same size class: a spare of that class would be this record.
+    auto t = Tasklet::spawn([] { return 2; });
+    if (t.record() == first) CHECK(t.name() != first_name);
+    CHECK(t.name() == "tasklet-" + std::to_string(t.id()));
+    CHECK(t.join() == 2);
   });
 }
 
