@@ -279,10 +279,11 @@ void Loop::leave_stack() noexcept {
 void Loop::reap_zombie() noexcept {
   Fiber* z = zombie_;
   zombie_ = nullptr;
-  release_stack(*z);
-  // A resting fiber gives back only its stack; a finished one its record too
-  // (release, as a tail call).
-  if (__builtin_expect(!z->resting, 1)) hooks_.release(*z);
+  if (z->resting) {
+    release_stack(*z);
+  } else {
+    release(*z);
+  }
 }
 
 bool Loop::start(Fiber& f) noexcept {
@@ -343,7 +344,7 @@ void Loop::release(Fiber& f) noexcept {
 
 void Loop::finish_unstarted(Fiber& f) noexcept {
   f.state = FiberState::finished;
-  timers_.disarm(f.timer);  // (a resting fiber's lazy deadline)
+  timers_.disarm(f.timer);  // a resting fiber's lazy deadline (see rest_on)
   f.reset_after_life();
   live_.remove(f);
   if (!f.daemon) --live_nondaemon_;
@@ -367,7 +368,6 @@ void Loop::kill(Fiber& v) {
   }
   if (v.resting) {  // no stack to unwind: it ends as one that never ran
     v.resting = false;
-    timers_.disarm(v.timer);
     hooks_.finish_unrun(v, std::make_exception_ptr(TaskletExit{}));
     finish_unstarted(v);
     release(v);

@@ -307,11 +307,9 @@ void discard_tasklet(TaskletRecord* r) noexcept {
 // nothing but its body: most releases read only the lines of refs and loop.
 void release_record(TaskletRecord& r) noexcept {
   if (--r.refs != 0) return;
-  if (__builtin_expect(r.spare_class == TaskletRecord::kNoSpare, 0)) {
-    if (!r.holds_nothing()) {
-      destroy_record(r);
-      return;
-    }
+  if (__builtin_expect(r.spare_class == TaskletRecord::kNoSpare && !r.holds_nothing(), 0)) {
+    destroy_record(r);
+    return;
   }
   r.body->~TaskletBody();
   TaskletRuntime* rt = find_runtime();

@@ -81,8 +81,8 @@ TEST_CASE("a record named after its tasklet finished is not reused with that nam
     }
     // Same size class: a spare of that class would be this record.
     auto t = Tasklet::spawn([] { return 2; });
-    if (t.record() == first) CHECK(t.name() != first_name);
     CHECK(t.name() == "tasklet-" + std::to_string(t.id()));
+    if (t.record() == first) CHECK(t.name() != first_name);
     CHECK(t.join() == 2);
   });
 }
